@@ -1,0 +1,157 @@
+# fcdb: build, test, bench, install.  `make help` lists the targets.
+#
+# Overridable: CC, CFLAGS, LDFLAGS, PREFIX, DESTDIR, SANITIZE (for example
+# SANITIZE=address,undefined), WERROR=1 (warnings are errors, as in CI).
+
+CC      ?= cc
+PREFIX  ?= /usr/local
+DESTDIR ?=
+CFLAGS  ?= -O2 -g
+SANITIZE ?=
+
+WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+ifeq ($(WERROR),1)
+WARN    += -Werror
+endif
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Iinclude -MMD -MP
+ifneq ($(SANITIZE),)
+ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+ALL_LDFLAGS = -fsanitize=$(SANITIZE)
+endif
+ALL_LDFLAGS += $(LDFLAGS)
+LIB_CFLAGS = $(ALL_CFLAGS) -fPIC -fvisibility=hidden -DFCDB_BUILDING_LIBRARY
+LIBS     = -llmdb -lmsgpackc -lcjson -llzma -luuid -lpthread -lm
+
+# Debian packages the build and the tests need; `make deps` installs them.
+DEPS_PKGS = make gcc liblmdb-dev libmsgpack-dev libcjson-dev libxxhash-dev \
+            liblzma-dev uuid-dev libcmocka-dev
+
+LIB_SRC  = $(wildcard src/*.c)
+LIB_OBJ  = $(LIB_SRC:.c=.o)
+STATIC   = src/libfcdb.a
+SHARED   = src/libfcdb.so
+SONAME   = libfcdb.so.0
+
+UNIT_TESTS = $(patsubst tests/unit_%.c,tests/bin/unit_%,$(wildcard tests/unit_*.c))
+API_TESTS  = $(patsubst tests/api_%.c,tests/bin/api_%,$(wildcard tests/api_*.c))
+TEST_BINS  = $(UNIT_TESTS) $(API_TESTS) tests/bin/readme_example
+
+.PHONY: all lib deps test check-header check-exports demo install uninstall \
+        clean help valgrind
+.DEFAULT_GOAL := all
+
+all: lib
+
+help:
+	@echo "fcdb make targets:"
+	@echo "  make deps      install missing Debian packages (apt-get as root)"
+	@echo "  make           build the library (src/libfcdb.a, src/libfcdb.so)"
+	@echo "  make demo      build, then run the main job on a demo store"
+	@echo "  make test      build and run every test; ends with a summary line"
+	@echo "  make valgrind  run the C test suites under valgrind"
+	@echo "  make install   install library, header (PREFIX=$(PREFIX) DESTDIR=)"
+	@echo "  make uninstall remove what install put there"
+	@echo "  make clean     remove build outputs"
+	@echo "Variables: CC CFLAGS LDFLAGS PREFIX DESTDIR SANITIZE=address,undefined WERROR=1"
+
+# Install missing packages: a no-op when everything is present.
+deps:
+	@missing=""; \
+	for p in $(DEPS_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" \
+	    || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+	  echo "fcdb: installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq --no-install-recommends $$missing; \
+	else \
+	  echo "fcdb: missing Debian packages:$$missing"; \
+	  echo "fcdb: run: sudo apt-get install -y$$missing"; exit 1; \
+	fi
+
+# Rebuild everything when the compiler or its flags change.
+.flags: FORCE
+	@echo '$(CC) $(LIB_CFLAGS) $(ALL_LDFLAGS)' | cmp -s - $@ || \
+	  echo '$(CC) $(LIB_CFLAGS) $(ALL_LDFLAGS)' > $@
+FORCE:
+
+lib: $(STATIC) $(SHARED)
+
+src/%.o: src/%.c .flags
+	$(CC) $(LIB_CFLAGS) -c $< -o $@
+
+$(STATIC): $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(SHARED): $(LIB_OBJ)
+	$(CC) -shared -Wl,-soname,$(SONAME) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	ln -sf libfcdb.so $(dir $@)$(SONAME)
+
+# ---- tests ----
+
+tests/bin:
+	mkdir -p $@
+
+tests/%.o: tests/%.c .flags
+	$(CC) $(ALL_CFLAGS) -Isrc -c $< -o $@
+
+# Unit tests see the internals: static archive, src/ headers.
+tests/bin/unit_%: tests/unit_%.o tests/testutil.o $(STATIC) | tests/bin
+	$(CC) $(ALL_LDFLAGS) -o $@ $< tests/testutil.o $(STATIC) $(LIBS) -lcmocka
+
+# API tests see only fcdb.h and link the shared library.
+tests/bin/api_%: tests/api_%.o tests/testutil.o $(SHARED) | tests/bin
+	$(CC) $(ALL_LDFLAGS) -o $@ $< tests/testutil.o -Lsrc -lfcdb \
+	  -Wl,-rpath,'$$ORIGIN/../../src' -lcmocka -lpthread
+
+# The README's C example, extracted and compiled as a user would.
+tests/readme_example.c: README.md tests/extract-example.sh
+	sh tests/extract-example.sh README.md > $@
+
+tests/bin/readme_example: tests/readme_example.c $(SHARED) | tests/bin
+	$(CC) -std=c99 -Wall -Wextra -Werror -Iinclude $(ALL_LDFLAGS) -o $@ $< \
+	  -Lsrc -lfcdb -Wl,-rpath,'$$ORIGIN/../../src'
+
+# fcdb.h must stand alone as strict C99.
+check-header:
+	$(CC) -std=c99 -pedantic -Werror -Wall -Wextra -fsyntax-only \
+	  -Iinclude -x c include/fcdb.h
+
+# The shared library exports fcdb_* and nothing else.
+check-exports: $(SHARED)
+	@bad=$$(nm -D --defined-only $(SHARED) | awk '{print $$3}' \
+	  | grep -v -E '^fcdb_[a-z0-9]' | grep -v -E '^(_init|_fini)$$' || true); \
+	if [ -n "$$bad" ]; then echo "exported non-fcdb_ symbols: $$bad"; exit 1; fi; \
+	echo "check-exports: only fcdb_* exported ($$(nm -D --defined-only $(SHARED) | grep -c ' T fcdb_') functions)"
+
+test: deps
+	@$(MAKE) --no-print-directory lib $(TEST_BINS)
+	@sh tests/run.sh $(TEST_BINS)
+
+valgrind: deps
+	@$(MAKE) --no-print-directory lib $(TEST_BINS)
+	@VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
+	  sh tests/run.sh $(TEST_BINS)
+
+# ---- install ----
+
+install: lib
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include
+	install -m 644 $(STATIC) $(DESTDIR)$(PREFIX)/lib/libfcdb.a
+	install -m 755 $(SHARED) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(PREFIX)/lib/libfcdb.so
+	install -m 644 include/fcdb.h $(DESTDIR)$(PREFIX)/include/fcdb.h
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/lib/libfcdb.a $(DESTDIR)$(PREFIX)/lib/$(SONAME) \
+	  $(DESTDIR)$(PREFIX)/lib/libfcdb.so $(DESTDIR)$(PREFIX)/include/fcdb.h
+
+clean:
+	rm -f src/*.o src/*.d src/*.a src/*.so src/*.so.* tests/*.o tests/*.d \
+	  tests/readme_example.c .flags
+	rm -rf tests/bin
+
+-include $(wildcard src/*.d tests/*.d)

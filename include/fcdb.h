@@ -1,0 +1,528 @@
+/*
+ * fcdb.h: the public interface of libfcdb, an embedded store for
+ * Function Compute 3.0 function records.
+ *
+ * WHAT IT IS
+ *
+ * libfcdb keeps Function objects (Alibaba Cloud Function Compute 3.0, API
+ * 2023-03-30) in an LMDB environment, one record per function, encoded as
+ * MessagePack behind a small checksummed envelope, and indexed by
+ * functionName, functionArn and functionId.  Input is the service's own
+ * JSON: a CreateFunctionInput or UpdateFunctionInput document is validated
+ * exactly like the service does it, computed fields are filled in
+ * (functionId, functionArn, times, codeChecksum, codeSize, state), and the
+ * stored Function renders back as the service's JSON shape.
+ *
+ * Every write (create, update, delete, state change) is one LMDB write
+ * transaction that checks its preconditions, bumps the store revision and
+ * writes the record with all of its index entries.  A record's revision is
+ * the store revision of its last change; pass it back as an expected
+ * revision for compare-and-swap.
+ *
+ * CONVENTIONS
+ *
+ * - A call that can fail returns int: FCDB_OK (0) or a negative FCDB_E*
+ *   code.  Outputs come first and are named out.  On failure every output
+ *   is NULL or 0 and there is nothing to free.  fcdb_error_last() then
+ *   holds the message, the JSON field path and the backend error number of
+ *   the failure, for the calling thread only.
+ * - The library never prints, never exits and never aborts on bad input.
+ *   A NULL handle or an impossible argument returns FCDB_EMISUSE.
+ * - Pointers handed out are one of three kinds, and each call says which:
+ *   BORROWED (valid until a named event, never freed by the caller),
+ *   OWNED (freed by the caller with the matching fcdb_*_free, never with
+ *   free(3)), or written into a caller's buffer.
+ * - Every *_free and fcdb_close accepts NULL.
+ * - Option structs carry a version field: initialise them with the
+ *   matching *_init call, then set what you need.  Fields are only ever
+ *   appended, and error codes are only ever appended.
+ *
+ * THREADS AND PROCESSES
+ *
+ * One fcdb handle may be shared by any number of threads: every call is
+ * safe to make concurrently on the same handle, except fcdb_close, which
+ * must be the last call.  An fcdb_function or fcdb_list may be read by
+ * several threads at once but is not synchronised otherwise.  Several
+ * processes may open one store at the same time; writes are serialised by
+ * LMDB's writer lock and readers never block writers.
+ *
+ * CAVEATS (inherited from LMDB; read these)
+ *
+ * - Do not fork(2) with an open handle and use it in the child: open the
+ *   store again in the child instead.
+ * - Do not put a store on a network filesystem (NFS, SMB): LMDB's locks
+ *   need a local filesystem with working mmap and POSIX semantics.
+ * - A store is two files: PATH (the data) and PATH-lock (reader table and
+ *   writer lock).  Both are created with mode 0600 because records hold
+ *   credentials.  Copy a live store with fcdb_backup, never with cp(1).
+ * - A process killed while it holds a read transaction leaves a stale
+ *   reader slot; fcdb_open clears such slots (mdb_reader_check).
+ * - The map grows on demand (doubling) when a write finds it full, and a
+ *   size grown by another process is adopted automatically.
+ */
+#ifndef FCDB_H
+#define FCDB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(FCDB_BUILDING_LIBRARY) && defined(__GNUC__)
+#define FCDB_API __attribute__((visibility("default")))
+#else
+#define FCDB_API
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Version                                                             */
+
+#define FCDB_VERSION_MAJOR 0
+#define FCDB_VERSION_MINOR 1
+#define FCDB_VERSION_PATCH 0
+#define FCDB_VERSION_STRING "0.1.0"
+
+/* The library's version string ("0.1.0"); static. */
+FCDB_API const char *fcdb_version(void);
+
+/* ------------------------------------------------------------------ */
+/* Errors                                                              */
+
+/*
+ * Result codes.  Append-only: a code never changes its number.  The name
+ * in brackets is the service's error code word, as fcdb_error_name()
+ * returns it and as the fcdb command prints it.
+ */
+#define FCDB_OK             0
+#define FCDB_EINVAL       (-1)  /* [InvalidArgument] bad input; field named */
+#define FCDB_ENOTFOUND    (-2)  /* [FunctionNotFound] */
+#define FCDB_EEXISTS      (-3)  /* [FunctionAlreadyExists] */
+#define FCDB_EPRECONDITION (-4) /* [PreconditionFailed] revision mismatch */
+#define FCDB_ECONCURRENT  (-5)  /* [ConcurrentUpdateError] update while InProgress */
+#define FCDB_ETRANSITION  (-6)  /* [InvalidStateTransition] */
+#define FCDB_ECORRUPT     (-7)  /* [StoreCorrupted] damaged record or store */
+#define FCDB_EIO          (-8)  /* [IOError] file system, LMDB, map */
+#define FCDB_ENOMEM       (-9)  /* [OutOfMemory] */
+#define FCDB_EMISUSE     (-10)  /* [Misuse] NULL handle, bad flags, read-only handle */
+#define FCDB_EINTERNAL   (-11)  /* [InternalError] a bug: please report it */
+
+/* Details of the last failed call on the calling thread. */
+typedef struct fcdb_error {
+	int code;            /* the FCDB_E* code returned */
+	const char *message; /* human-readable sentence, never NULL */
+	const char *field;   /* JSON path of the offending field ("cpu",
+	                        "customRuntimeConfig.healthCheckConfig.timeoutSeconds",
+	                        "tags[1].Key"), "" when no field applies */
+	int backend;         /* LMDB or errno value behind FCDB_EIO and
+	                        FCDB_ECORRUPT, 0 otherwise */
+} fcdb_error;
+
+/*
+ * fcdb_error_last: the detail of the most recent failure on this thread.
+ * BORROWED: valid until the next fcdb call on this thread.  Never NULL;
+ * after a success it still describes the previous failure (code 0 and
+ * an empty message when there has been none).
+ */
+FCDB_API const fcdb_error *fcdb_error_last(void);
+
+/* fcdb_strerror: a static one-line description of a result code. */
+FCDB_API const char *fcdb_strerror(int code);
+
+/* fcdb_error_name: the static code word ("InvalidArgument", ...). */
+FCDB_API const char *fcdb_error_name(int code);
+
+/* ------------------------------------------------------------------ */
+/* Lifecycle enums                                                     */
+
+typedef enum fcdb_state {
+	FCDB_STATE_NONE = 0,
+	FCDB_STATE_PENDING = 1,
+	FCDB_STATE_ACTIVE = 2,
+	FCDB_STATE_INACTIVE = 3,
+	FCDB_STATE_FAILED = 4
+} fcdb_state;
+
+typedef enum fcdb_update_status {
+	FCDB_UPDATE_NONE = 0,
+	FCDB_UPDATE_IN_PROGRESS = 1,
+	FCDB_UPDATE_SUCCESSFUL = 2,
+	FCDB_UPDATE_FAILED = 3
+} fcdb_update_status;
+
+/* "Pending", "Active", ...; NULL for a value out of range.  Static. */
+FCDB_API const char *fcdb_state_name(fcdb_state state);
+/* "InProgress", "Successful", "Failed"; NULL out of range.  Static. */
+FCDB_API const char *fcdb_update_status_name(fcdb_update_status status);
+/* Parse the exact service spelling; 0 or FCDB_EINVAL. */
+FCDB_API int fcdb_state_parse(fcdb_state *out, const char *name);
+FCDB_API int fcdb_update_status_parse(fcdb_update_status *out, const char *name);
+
+/*
+ * fcdb_state_transition_allowed: 1 when the state machine allows `from`
+ * -> `to` (a same-state move counts as allowed: it is an idempotent
+ * success), 0 otherwise.  Pure; the table is DESIGN.md section 4:
+ *   Pending  -> Active, Failed, Inactive
+ *   Active   -> Failed, Inactive
+ *   Inactive -> Failed, Pending
+ *   Failed   -> Pending
+ */
+FCDB_API int fcdb_state_transition_allowed(fcdb_state from, fcdb_state to);
+/* Same for lastUpdateStatus: InProgress <-> Successful, InProgress <-> Failed. */
+FCDB_API int fcdb_update_status_transition_allowed(fcdb_update_status from,
+                                                   fcdb_update_status to);
+
+/* ------------------------------------------------------------------ */
+/* Opening a store                                                     */
+
+typedef struct fcdb fcdb;
+
+#define FCDB_OPTIONS_VERSION 1
+
+#define FCDB_OPEN_READONLY  0x1u /* never write; fails if the store is missing */
+#define FCDB_OPEN_NOCREATE  0x2u /* fail with FCDB_EIO if the store is missing */
+#define FCDB_OPEN_NOSYNC    0x4u /* do not fsync at commit: fast, NOT durable */
+
+typedef struct fcdb_options {
+	unsigned int version;   /* FCDB_OPTIONS_VERSION */
+	unsigned int flags;     /* FCDB_OPEN_* */
+	uint64_t map_size;      /* initial map size in bytes; 0: 64 MiB.  The map
+	                           grows by doubling when full. */
+	const char *region;     /* region of a new store's ARNs; NULL: "cn-hangzhou".
+	                           For an existing store it must match or be NULL. */
+	const char *account_id; /* account of a new store's ARNs (digits); NULL:
+	                           "1000000000000000".  Same rule as region. */
+	/* Clock for createdTime / lastModifiedTime, in seconds since the
+	   epoch; NULL: time(2).  For tests and replay. */
+	int64_t (*clock)(void *clock_ctx);
+	void *clock_ctx;
+} fcdb_options;
+
+/* fcdb_options_init: fill `opts` with the defaults above. */
+FCDB_API void fcdb_options_init(fcdb_options *opts);
+
+/*
+ * fcdb_open: open the store at `path` (a file; its lock file is
+ * `path`-lock), creating it unless FCDB_OPEN_READONLY or FCDB_OPEN_NOCREATE.
+ * `opts` may be NULL for the defaults.  On success *out is OWNED: close it
+ * with fcdb_close.  Clears stale reader slots left by dead processes.
+ * Returns FCDB_OK, FCDB_EIO (missing store, permissions, not a store),
+ * FCDB_ECORRUPT (bad format version or meta), FCDB_EINVAL (region or
+ * account that does not match the store or is malformed), FCDB_ENOMEM,
+ * FCDB_EMISUSE.
+ */
+FCDB_API int fcdb_open(fcdb **out, const char *path, const fcdb_options *opts);
+
+/* fcdb_close: release the handle.  No other call may be in flight. */
+FCDB_API void fcdb_close(fcdb *db);
+
+/* The store's region and account id.  BORROWED until fcdb_close. */
+FCDB_API const char *fcdb_region(const fcdb *db);
+FCDB_API const char *fcdb_account_id(const fcdb *db);
+
+/*
+ * fcdb_revision: the store revision, the number of changes ever committed.
+ * Returns FCDB_OK, FCDB_EIO, FCDB_ECORRUPT, FCDB_EMISUSE.
+ */
+FCDB_API int fcdb_revision(fcdb *db, uint64_t *out);
+
+/* ------------------------------------------------------------------ */
+/* Function records                                                    */
+
+typedef struct fcdb_function fcdb_function;
+
+#define FCDB_WRITE_OPTIONS_VERSION 1
+
+#define FCDB_WRITE_ASYNC 0x1u /* update: leave lastUpdateStatus InProgress */
+
+typedef struct fcdb_write_options {
+	unsigned int version;       /* FCDB_WRITE_OPTIONS_VERSION */
+	unsigned int flags;         /* FCDB_WRITE_* */
+	/* Compare-and-swap: when non-zero the write succeeds only if the
+	   record's revision equals this value, else FCDB_EPRECONDITION.
+	   Revisions start at 1, so 0 means "no expectation". */
+	uint64_t expected_revision;
+	/* The code package as bytes, in place of code.zipFile in the JSON
+	   (create and update).  NULL: none.  Not retained after the call. */
+	const void *code;
+	size_t code_len;
+} fcdb_write_options;
+
+FCDB_API void fcdb_write_options_init(fcdb_write_options *opts);
+
+/*
+ * fcdb_function_create: create a function from a CreateFunctionInput JSON
+ * document of `len` bytes (need not be NUL-terminated).
+ *
+ * Validation follows the service: functionName, runtime and (except for
+ * custom* runtimes) handler are required; exactly one of code and
+ * customContainerConfig; ranges, multiples and the cpu/memory ratio;
+ * computed fields and unknown field names are refused.  Defaults: timeout 3,
+ * internetAccess true, diskSize 512, instanceConcurrency 1, memorySize 512
+ * and cpu 0.35 (one derived from the other at 2 GB per vCPU when only one
+ * is given).  The store fills functionId, functionArn, createdTime,
+ * lastModifiedTime, codeChecksum and codeSize (CRC-64/XZ and length of the
+ * decoded package), state Pending (stateReasonCode Creating) and
+ * lastUpdateStatus InProgress.
+ *
+ * `opts` may be NULL; expected_revision and FCDB_WRITE_ASYNC do not apply.
+ * When out is not NULL, *out is the created function, OWNED.
+ * Returns FCDB_OK, FCDB_EINVAL (field named in fcdb_error_last), FCDB_EEXISTS,
+ * FCDB_EIO, FCDB_ENOMEM, FCDB_EMISUSE.  On failure the store is unchanged.
+ */
+FCDB_API int fcdb_function_create(fcdb *db, fcdb_function **out,
+                                  const char *json, size_t len,
+                                  const fcdb_write_options *opts);
+
+/*
+ * fcdb_function_update: merge an UpdateFunctionInput JSON document into the
+ * function `name`.  Fields present replace the stored ones, absent fields
+ * keep their values, a top-level null removes an optional field.
+ * functionName, tags and resourceGroupId cannot be updated.  `code`
+ * recomputes codeChecksum and codeSize.  The merged record is validated
+ * again (cpu/memory ratio).  Synchronous by default (lastUpdateStatus
+ * Successful); FCDB_WRITE_ASYNC leaves it InProgress.  A Failed function
+ * moves to Pending (stateReasonCode Restoring).
+ *
+ * Returns FCDB_OK, FCDB_EINVAL, FCDB_ENOTFOUND, FCDB_EPRECONDITION (stale
+ * expected_revision), FCDB_ECONCURRENT (lastUpdateStatus is InProgress),
+ * FCDB_ECORRUPT, FCDB_EIO, FCDB_ENOMEM, FCDB_EMISUSE.  *out as for create.
+ */
+FCDB_API int fcdb_function_update(fcdb *db, fcdb_function **out,
+                                  const char *name,
+                                  const char *json, size_t len,
+                                  const fcdb_write_options *opts);
+
+/*
+ * fcdb_function_delete: delete `name` and its ARN and id index entries in
+ * one transaction.  Allowed in every state.  Returns FCDB_OK,
+ * FCDB_ENOTFOUND, FCDB_EPRECONDITION, FCDB_ECORRUPT, FCDB_EIO, FCDB_EMISUSE.
+ */
+FCDB_API int fcdb_function_delete(fcdb *db, const char *name,
+                                  const fcdb_write_options *opts);
+
+/*
+ * fcdb_function_get / _get_by_arn / _get_by_id: read one function.
+ * *out is OWNED (fcdb_function_free).  The record's envelope version and
+ * XXH3 are checked before it is decoded.  Returns FCDB_OK,
+ * FCDB_ENOTFOUND, FCDB_ECORRUPT (names the record), FCDB_EIO,
+ * FCDB_ENOMEM, FCDB_EMISUSE.
+ */
+FCDB_API int fcdb_function_get(fcdb *db, fcdb_function **out, const char *name);
+FCDB_API int fcdb_function_get_by_arn(fcdb *db, fcdb_function **out,
+                                      const char *arn);
+FCDB_API int fcdb_function_get_by_id(fcdb *db, fcdb_function **out,
+                                     const char *function_id);
+
+/*
+ * fcdb_function_read_state: the lifecycle of `name` without decoding the
+ * record (the envelope is still verified).  Any output may be NULL.
+ * Returns as fcdb_function_get.
+ */
+FCDB_API int fcdb_function_read_state(fcdb *db, const char *name,
+                                      fcdb_state *state,
+                                      fcdb_update_status *update_status,
+                                      uint64_t *revision);
+
+/*
+ * fcdb_function_set_state: move `name` to `state` (DESIGN section 4).
+ * reason_code and reason may be NULL; moving to Failed requires a reason
+ * code.  Defaults: Inactive gets reason code Idle, Pending gets Restoring,
+ * Active clears the reasons.  Pending -> Active also turns an InProgress
+ * lastUpdateStatus Successful; Pending -> Failed turns it Failed.  Setting
+ * the state the function already has is a success that changes nothing.
+ * opts->expected_revision applies.  *out (if not NULL) is the function
+ * after the call, OWNED.  Returns FCDB_OK, FCDB_EINVAL, FCDB_ENOTFOUND,
+ * FCDB_ETRANSITION (names both states), FCDB_EPRECONDITION, FCDB_ECORRUPT,
+ * FCDB_EIO, FCDB_EMISUSE.
+ */
+FCDB_API int fcdb_function_set_state(fcdb *db, fcdb_function **out,
+                                     const char *name, fcdb_state state,
+                                     const char *reason_code,
+                                     const char *reason,
+                                     const fcdb_write_options *opts);
+
+/*
+ * fcdb_function_set_update_status: InProgress -> Successful or Failed
+ * (ends an asynchronous update), Successful or Failed -> InProgress (a
+ * provisioner starting work).  Same-status is an idempotent success.
+ * Returns as fcdb_function_set_state.
+ */
+FCDB_API int fcdb_function_set_update_status(fcdb *db, fcdb_function **out,
+                                             const char *name,
+                                             fcdb_update_status status,
+                                             const char *reason_code,
+                                             const char *reason,
+                                             const fcdb_write_options *opts);
+
+/* fcdb_function_free: release a function.  Accepts NULL. */
+FCDB_API void fcdb_function_free(fcdb_function *fn);
+
+/*
+ * Typed accessors.  Strings are BORROWED until fcdb_function_free (or
+ * fcdb_list_free for a function borrowed from a list), NUL-terminated and
+ * UTF-8; a field the record does not have returns NULL (strings) or 0
+ * (numbers, with *_has to tell a stored 0 from an absent field).
+ */
+FCDB_API const char *fcdb_function_name(const fcdb_function *fn);
+FCDB_API const char *fcdb_function_arn(const fcdb_function *fn);
+FCDB_API const char *fcdb_function_id(const fcdb_function *fn);
+FCDB_API const char *fcdb_function_runtime(const fcdb_function *fn);
+FCDB_API const char *fcdb_function_handler(const fcdb_function *fn);
+FCDB_API const char *fcdb_function_description(const fcdb_function *fn);
+FCDB_API fcdb_state fcdb_function_state(const fcdb_function *fn);
+FCDB_API const char *fcdb_function_state_reason_code(const fcdb_function *fn);
+FCDB_API const char *fcdb_function_state_reason(const fcdb_function *fn);
+FCDB_API fcdb_update_status fcdb_function_update_status(const fcdb_function *fn);
+FCDB_API const char *fcdb_function_update_status_reason_code(const fcdb_function *fn);
+FCDB_API const char *fcdb_function_update_status_reason(const fcdb_function *fn);
+FCDB_API uint64_t fcdb_function_revision(const fcdb_function *fn);
+FCDB_API int32_t fcdb_function_memory_size(const fcdb_function *fn); /* MB */
+FCDB_API double fcdb_function_cpu(const fcdb_function *fn);          /* vCPU */
+FCDB_API int32_t fcdb_function_timeout(const fcdb_function *fn);     /* s */
+FCDB_API int32_t fcdb_function_disk_size(const fcdb_function *fn);   /* MB */
+FCDB_API int32_t fcdb_function_instance_concurrency(const fcdb_function *fn);
+FCDB_API const char *fcdb_function_code_checksum(const fcdb_function *fn);
+FCDB_API int64_t fcdb_function_code_size(const fcdb_function *fn);
+FCDB_API int fcdb_function_has_code_size(const fcdb_function *fn);
+FCDB_API const char *fcdb_function_created_time(const fcdb_function *fn);
+FCDB_API const char *fcdb_function_last_modified_time(const fcdb_function *fn);
+
+#define FCDB_JSON_PRETTY      0x1u /* indent with two spaces, newline at end */
+#define FCDB_JSON_REVISION    0x2u /* add the store field "revision" */
+#define FCDB_JSON_MASK_SECRETS 0x4u /* registry password as "abc***" */
+
+/*
+ * fcdb_function_json: render the whole Function in the service's JSON
+ * shape (fields in the SDK's order, layers as {arn,size} objects, tags as
+ * {Key,Value}), compact unless FCDB_JSON_PRETTY.  *out is OWNED
+ * (fcdb_json_free), NUL-terminated; *len (may be NULL) excludes the NUL.
+ * Returns FCDB_OK, FCDB_ENOMEM, FCDB_EMISUSE.
+ */
+FCDB_API int fcdb_function_json(char **out, size_t *len,
+                                const fcdb_function *fn, unsigned int flags);
+
+/* fcdb_function_get_json: fcdb_function_get + fcdb_function_json. */
+FCDB_API int fcdb_function_get_json(fcdb *db, char **out, size_t *len,
+                                    const char *name, unsigned int flags);
+
+/* fcdb_json_free: release text from fcdb_function_json & co.  Accepts NULL. */
+FCDB_API void fcdb_json_free(char *json);
+
+/* ------------------------------------------------------------------ */
+/* Listing                                                             */
+
+typedef struct fcdb_list fcdb_list;
+
+#define FCDB_LIST_OPTIONS_VERSION 1
+#define FCDB_LIST_LIMIT_DEFAULT 20
+#define FCDB_LIST_LIMIT_MAX 100
+
+typedef struct fcdb_list_options {
+	unsigned int version;   /* FCDB_LIST_OPTIONS_VERSION */
+	const char *prefix;     /* names starting with this; NULL: all */
+	unsigned int limit;     /* 1..100; 0: 20 */
+	const char *next_token; /* from the previous page; NULL: first page */
+	const char *runtime;    /* only this runtime; NULL: any */
+	fcdb_state state;       /* only this state; FCDB_STATE_NONE: any */
+} fcdb_list_options;
+
+FCDB_API void fcdb_list_options_init(fcdb_list_options *opts);
+
+/*
+ * fcdb_function_list: one page of functions in ascending byte order of
+ * name.  *out is OWNED (fcdb_list_free).  The page holds at most `limit`
+ * functions; fcdb_list_next_token is NULL on the last page.  A token is
+ * opaque, bound to its store and checked: a forged or foreign token is
+ * FCDB_EINVAL (field "nextToken"), never a silent restart.  Returns FCDB_OK,
+ * FCDB_EINVAL, FCDB_ECORRUPT, FCDB_EIO, FCDB_ENOMEM, FCDB_EMISUSE.
+ */
+FCDB_API int fcdb_function_list(fcdb *db, fcdb_list **out,
+                                const fcdb_list_options *opts);
+FCDB_API size_t fcdb_list_count(const fcdb_list *list);
+/* BORROWED until fcdb_list_free; NULL past the end. */
+FCDB_API const fcdb_function *fcdb_list_at(const fcdb_list *list, size_t i);
+/* BORROWED until fcdb_list_free; NULL on the last page. */
+FCDB_API const char *fcdb_list_next_token(const fcdb_list *list);
+FCDB_API void fcdb_list_free(fcdb_list *list);
+
+/* ------------------------------------------------------------------ */
+/* Inspection and maintenance                                          */
+
+#define FCDB_STATS_RUNTIMES_MAX 32
+
+typedef struct fcdb_stats {
+	uint64_t revision;          /* store revision */
+	uint64_t functions;         /* records */
+	uint64_t by_state[5];       /* indexed by fcdb_state */
+	uint64_t by_update_status[4]; /* indexed by fcdb_update_status */
+	struct {
+		const char *runtime;    /* static string */
+		uint64_t count;
+	} runtimes[FCDB_STATS_RUNTIMES_MAX]; /* runtimes in use, by name */
+	size_t runtime_count;
+	uint64_t record_bytes;      /* sum of stored record sizes */
+	uint64_t file_bytes;        /* size of the data file */
+	uint64_t map_bytes;         /* size of the memory map */
+	uint64_t page_size;
+	uint64_t pages_used;        /* pages up to the highest in use */
+	uint64_t tree_depth;        /* B-tree of records */
+	uint64_t branch_pages;      /* all databases */
+	uint64_t leaf_pages;
+	uint64_t overflow_pages;
+	uint64_t arn_entries;       /* index entries */
+	uint64_t id_entries;
+	unsigned int readers_used;  /* reader table slots in use */
+	unsigned int readers_max;
+} fcdb_stats;
+
+/*
+ * fcdb_stats_get: counts and storage figures, from one read snapshot.
+ * Walks every record (envelope only for states; decoded for runtimes).
+ * Returns FCDB_OK, FCDB_ECORRUPT (a record cannot be read), FCDB_EIO,
+ * FCDB_EMISUSE.
+ */
+FCDB_API int fcdb_stats_get(fcdb *db, fcdb_stats *out);
+
+/*
+ * fcdb_check: walk every record and index entry from one read snapshot:
+ * envelope version and XXH3, MessagePack decoding, each record's name,
+ * ARN and id against its keys, every name has its ARN and id entries,
+ * every index entry points at a record that names it back, no record
+ * newer than the store revision.  `report` (may be NULL) is called once
+ * per problem with the record or key, the phase ("envelope", "decode",
+ * "record", "by_arn", "by_id", "meta") and a sentence; all three strings
+ * are BORROWED for the call.  *problems (may be NULL) gets the count.
+ * Returns FCDB_OK when clean, FCDB_ECORRUPT when problems were found,
+ * FCDB_EIO, FCDB_EMISUSE.
+ */
+typedef void (*fcdb_check_fn)(void *ctx, const char *name, const char *phase,
+                              const char *problem);
+FCDB_API int fcdb_check(fcdb *db, fcdb_check_fn report, void *ctx,
+                        uint64_t *problems);
+
+/*
+ * fcdb_backup: write a consistent, compacted copy of the store to the new
+ * file `dest` (mode 0600; it must not exist), while other threads and
+ * processes keep writing.  The copy is a store of its own: open it with
+ * fcdb_open.  Returns FCDB_OK, FCDB_EIO (dest exists, disk full, ...),
+ * FCDB_EMISUSE.  On failure dest is removed.
+ */
+FCDB_API int fcdb_backup(fcdb *db, const char *dest);
+
+/* ------------------------------------------------------------------ */
+/* Code checksum                                                       */
+
+/*
+ * fcdb_crc64: CRC-64/XZ (the service's codeChecksum) of `len` bytes,
+ * continuing from `crc` (0 to start).  crc64("123456789") is
+ * 11051210869376104954.  Print it as an unsigned decimal for codeChecksum.
+ */
+FCDB_API uint64_t fcdb_crc64(const void *data, size_t len, uint64_t crc);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FCDB_H */

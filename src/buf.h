@@ -1,0 +1,30 @@
+/* buf.h: a growable byte buffer (internal). */
+#ifndef FCDB_BUF_H
+#define FCDB_BUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct fcdb__buf {
+	char *data;
+	size_t len;
+	size_t cap;
+	int failed; /* an allocation failed; further appends are ignored */
+} fcdb__buf;
+
+void fcdb__buf_init(fcdb__buf *b);
+void fcdb__buf_free(fcdb__buf *b);
+/* Make room for `extra` more bytes; 0 or -1 (and b->failed set). */
+int fcdb__buf_reserve(fcdb__buf *b, size_t extra);
+void fcdb__buf_add(fcdb__buf *b, const void *p, size_t n);
+void fcdb__buf_addc(fcdb__buf *b, char c);
+void fcdb__buf_adds(fcdb__buf *b, const char *s);
+/* Append the decimal text of v. */
+void fcdb__buf_add_i64(fcdb__buf *b, int64_t v);
+void fcdb__buf_add_u64(fcdb__buf *b, uint64_t v);
+/* NUL-terminate without counting the NUL; 0 or -1. */
+int fcdb__buf_cstr(fcdb__buf *b);
+/* Hand the storage to the caller (NUL-terminated); the buffer is reset. */
+char *fcdb__buf_take(fcdb__buf *b, size_t *len);
+
+#endif

@@ -1,0 +1,65 @@
+/*
+ * codec.h: the stored record, envelope and MessagePack payload (internal).
+ *
+ * A record is a 24-byte envelope followed by a MessagePack map:
+ *
+ *   offset size  field
+ *   0      1     format version (FCDB__FORMAT_VERSION)
+ *   1      1     flags (0)
+ *   2      1     state (fcdb_state)
+ *   3      1     lastUpdateStatus (fcdb_update_status)
+ *   4      4     reserved, zero
+ *   8      8     XXH3-64 of bytes [16, end) seeded with bytes [0, 8) read
+ *                as a big-endian integer: so version, flags and states are
+ *                covered too
+ *   16     8     revision, big-endian
+ *   24     ...   payload: map of schema field number -> value; nested
+ *                objects likewise; string keys for maps and for fields
+ *                the schema does not know (kept so nothing is lost)
+ *
+ * Readers check the version, then the hash, then decode; any mismatch is
+ * FCDB_ECORRUPT, never a crash.
+ */
+#ifndef FCDB_CODEC_H
+#define FCDB_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "node.h"
+
+#define FCDB__FORMAT_VERSION 1
+#define FCDB__ENVELOPE_SIZE 24
+#define FCDB__RECORD_MAX (1024 * 1024)
+
+typedef struct fcdb__envelope {
+	uint8_t version;
+	uint8_t flags;
+	uint8_t state;
+	uint8_t status;
+	uint64_t revision;
+	const uint8_t *payload;
+	size_t payload_len;
+} fcdb__envelope;
+
+/* Check version, hash and states of a stored record; fill *env (its
+   payload points into rec).  FCDB_OK or FCDB_ECORRUPT. */
+int fcdb__codec_verify(const void *rec, size_t len, fcdb__envelope *env);
+
+/* Encode a validated record tree (members in schema order) as envelope +
+   payload into out (which is reset first).  FCDB_EINVAL when the result
+   exceeds FCDB__RECORD_MAX, FCDB_ENOMEM. */
+int fcdb__codec_encode(fcdb__buf *out, const fcdb__node *record,
+                       uint64_t revision);
+
+/* Write `revision` into an encoded record and rehash it. */
+void fcdb__codec_set_revision(void *rec, size_t len, uint64_t revision);
+
+/* Decode a verified record into a tree in schema order with state and
+   lastUpdateStatus put back from the envelope.  FCDB_ECORRUPT when the
+   payload does not match the schema, FCDB_ENOMEM. */
+int fcdb__codec_decode(fcdb__arena *a, const fcdb__envelope *env,
+                       fcdb__node **out);
+
+#endif

@@ -1,0 +1,333 @@
+/* db.c: opening and closing a store, its meta database and revision. */
+#include "db.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <uuid/uuid.h>
+
+#include "checksum.h"
+#include "error.h"
+#include "validate.h"
+
+#define DEFAULT_REGION "cn-hangzhou"
+#define DEFAULT_ACCOUNT "1000000000000000"
+
+const char *fcdb_version(void)
+{
+	return FCDB_VERSION_STRING;
+}
+
+void fcdb_options_init(fcdb_options *opts)
+{
+	if (!opts)
+		return;
+	memset(opts, 0, sizeof(*opts));
+	opts->version = FCDB_OPTIONS_VERSION;
+}
+
+int fcdb__check_handle(const fcdb *db, const char *fn)
+{
+	if (!db)
+		return fcdb__error_set(FCDB_EMISUSE, NULL, 0,
+		                       "%s: the store handle is NULL", fn);
+	return FCDB_OK;
+}
+
+static void store_be64(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--) {
+		p[i] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
+static uint64_t load_be64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+static int meta_get(fcdb__txn *t, const char *key, fcdb__val *v)
+{
+	return fcdb__txn_get(t, FCDB__DB_META, key, strlen(key), v);
+}
+
+static int meta_put(fcdb__txn *t, const char *key, const void *val, size_t len)
+{
+	return fcdb__txn_put(t, FCDB__DB_META, key, strlen(key), val, len, 0);
+}
+
+int fcdb__meta_revision(fcdb__txn *t, uint64_t *out)
+{
+	fcdb__val v;
+	int rc = meta_get(t, "revision", &v);
+
+	*out = 0;
+	if (rc == FCDB_ENOTFOUND)
+		return FCDB_OK;
+	if (rc)
+		return rc;
+	if (v.len != 8)
+		return fcdb__error_set(FCDB_ECORRUPT, NULL, 0,
+		                       "meta: the store revision is damaged");
+	*out = load_be64(v.data);
+	return FCDB_OK;
+}
+
+int fcdb__meta_bump(fcdb__txn *t, uint64_t *out)
+{
+	uint8_t be[8];
+	uint64_t rev;
+	int rc = fcdb__meta_revision(t, &rev);
+
+	if (rc)
+		return rc;
+	rev++;
+	store_be64(be, rev);
+	rc = meta_put(t, "revision", be, sizeof(be));
+	if (rc)
+		return rc;
+	*out = rev;
+	return FCDB_OK;
+}
+
+void fcdb__now(const fcdb *db, char out[21])
+{
+	int64_t t = db->clock ? db->clock(db->clock_ctx) : (int64_t)time(NULL);
+
+	fcdb__format_time(out, t);
+}
+
+static int valid_region(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 1 || n >= 64)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+		      *s == '-'))
+			return 0;
+	return 1;
+}
+
+static int valid_account(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 1 || n >= 64)
+		return 0;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return 0;
+	return 1;
+}
+
+struct init_ctx {
+	fcdb *db;
+	const char *region;  /* for a new store */
+	const char *account;
+};
+
+/* Create the meta entries of a new store, or read those of an old one. */
+static int meta_load(fcdb__txn *t, struct init_ctx *c, int writable)
+{
+	fcdb *db = c->db;
+	fcdb__val v;
+	int rc = meta_get(t, "format", &v);
+
+	if (rc == FCDB_ENOTFOUND && writable) {
+		uuid_t u;
+		char now[21];
+		uint8_t seed[8];
+
+		uuid_generate_random(u);
+		memcpy(seed, u, sizeof(seed));
+		fcdb__now(db, now);
+		if ((rc = meta_put(t, "format", FCDB__META_FORMAT, 1)) ||
+		    (rc = meta_put(t, "region", c->region, strlen(c->region))) ||
+		    (rc = meta_put(t, "accountId", c->account,
+		                   strlen(c->account))) ||
+		    (rc = meta_put(t, "createdTime", now, strlen(now))) ||
+		    (rc = meta_put(t, "tokenSeed", seed, sizeof(seed))))
+			return rc;
+		rc = meta_get(t, "format", &v);
+	}
+	if (rc == FCDB_ENOTFOUND)
+		return fcdb__error_set(FCDB_ECORRUPT, NULL, 0,
+		                       "not an fcdb store: its meta database "
+		                       "has no format");
+	if (rc)
+		return rc;
+	if (v.len != 1 || memcmp(v.data, FCDB__META_FORMAT, 1) != 0)
+		return fcdb__error_set(FCDB_ECORRUPT, NULL, 0,
+		                       "unsupported store format \"%.*s\"",
+		                       (int)(v.len > 16 ? 16 : v.len),
+		                       (const char *)v.data);
+	rc = meta_get(t, "region", &v);
+	if (rc == 0 && (v.len == 0 || v.len >= sizeof(db->region)))
+		rc = FCDB_ECORRUPT;
+	if (rc == 0) {
+		memcpy(db->region, v.data, v.len);
+		db->region[v.len] = '\0';
+		rc = meta_get(t, "accountId", &v);
+		if (rc == 0 && (v.len == 0 || v.len >= sizeof(db->account)))
+			rc = FCDB_ECORRUPT;
+	}
+	if (rc == 0) {
+		memcpy(db->account, v.data, v.len);
+		db->account[v.len] = '\0';
+		rc = meta_get(t, "tokenSeed", &v);
+		if (rc == 0 && v.len != 8)
+			rc = FCDB_ECORRUPT;
+	}
+	if (rc == FCDB_ENOTFOUND || rc == FCDB_ECORRUPT)
+		return fcdb__error_set(FCDB_ECORRUPT, NULL, 0,
+		                       "the store's meta database is damaged");
+	if (rc)
+		return rc;
+	db->token_seed = load_be64(v.data);
+	return FCDB_OK;
+}
+
+static int init_body(fcdb__txn *t, void *ctx)
+{
+	return meta_load(t, ctx, 1);
+}
+
+int fcdb_open(fcdb **out, const char *path, const fcdb_options *opts)
+{
+	fcdb_options defaults;
+	struct init_ctx ic;
+	struct stat st;
+	fcdb__txn *t;
+	fcdb *db;
+	unsigned sflags = 0;
+	int rc;
+
+	if (out)
+		*out = NULL;
+	if (!out || !path || !*path)
+		return fcdb__error_set(FCDB_EMISUSE, NULL, 0,
+		                       "fcdb_open: out and path are required");
+	if (!opts) {
+		fcdb_options_init(&defaults);
+		opts = &defaults;
+	}
+	if (opts->version < 1 || opts->version > FCDB_OPTIONS_VERSION)
+		return fcdb__error_set(FCDB_EMISUSE, NULL, 0,
+		                       "fcdb_open: options version %u is not "
+		                       "supported (initialise with "
+		                       "fcdb_options_init)", opts->version);
+	if (opts->region && !valid_region(opts->region))
+		return fcdb__error_set(FCDB_EINVAL, "region", 0,
+		                       "region \"%.64s\" must be lower-case "
+		                       "letters, digits and -", opts->region);
+	if (opts->account_id && !valid_account(opts->account_id))
+		return fcdb__error_set(FCDB_EINVAL, "accountId", 0,
+		                       "account id \"%.64s\" must be digits",
+		                       opts->account_id);
+	if (stat(path, &st) != 0) {
+		if (errno != ENOENT)
+			return fcdb__error_set(FCDB_EIO, NULL, errno,
+			                       "cannot open %s: %s", path,
+			                       strerror(errno));
+		if (opts->flags & (FCDB_OPEN_READONLY | FCDB_OPEN_NOCREATE))
+			return fcdb__error_set(FCDB_EIO, NULL, ENOENT,
+			                       "no store at %s", path);
+	} else if (S_ISDIR(st.st_mode)) {
+		return fcdb__error_set(FCDB_EIO, NULL, EISDIR,
+		                       "%s is a directory, not a store file",
+		                       path);
+	}
+	db = calloc(1, sizeof(*db));
+	if (!db)
+		return fcdb__error_set(FCDB_ENOMEM, NULL, 0, "out of memory");
+	db->flags = opts->flags;
+	db->clock = opts->clock;
+	db->clock_ctx = opts->clock_ctx;
+	if (opts->flags & FCDB_OPEN_READONLY)
+		sflags |= FCDB__STORE_READONLY;
+	if (opts->flags & FCDB_OPEN_NOSYNC)
+		sflags |= FCDB__STORE_NOSYNC;
+	rc = fcdb__store_open(&db->store, path, sflags, opts->map_size);
+	if (rc)
+		goto fail;
+	ic.db = db;
+	ic.region = opts->region ? opts->region : DEFAULT_REGION;
+	ic.account = opts->account_id ? opts->account_id : DEFAULT_ACCOUNT;
+	if (opts->flags & FCDB_OPEN_READONLY) {
+		rc = fcdb__store_read_begin(db->store, &t);
+		if (rc)
+			goto fail;
+		rc = meta_load(t, &ic, 0);
+		fcdb__store_read_end(db->store, t);
+	} else {
+		rc = fcdb__store_write(db->store, init_body, &ic);
+	}
+	if (rc)
+		goto fail;
+	if (opts->region && strcmp(opts->region, db->region) != 0) {
+		rc = fcdb__error_set(FCDB_EINVAL, "region", 0,
+		                     "the store at %s belongs to region %s, "
+		                     "not %s", path, db->region, opts->region);
+		goto fail;
+	}
+	if (opts->account_id && strcmp(opts->account_id, db->account) != 0) {
+		rc = fcdb__error_set(FCDB_EINVAL, "accountId", 0,
+		                     "the store at %s belongs to account %s, "
+		                     "not %s", path, db->account,
+		                     opts->account_id);
+		goto fail;
+	}
+	*out = db;
+	return FCDB_OK;
+fail:
+	fcdb_close(db);
+	return rc;
+}
+
+void fcdb_close(fcdb *db)
+{
+	if (!db)
+		return;
+	fcdb__store_close(db->store);
+	free(db);
+}
+
+const char *fcdb_region(const fcdb *db)
+{
+	return db ? db->region : NULL;
+}
+
+const char *fcdb_account_id(const fcdb *db)
+{
+	return db ? db->account : NULL;
+}
+
+int fcdb_revision(fcdb *db, uint64_t *out)
+{
+	fcdb__txn *t;
+	int rc;
+
+	if (out)
+		*out = 0;
+	if (!out)
+		return fcdb__error_set(FCDB_EMISUSE, NULL, 0,
+		                       "fcdb_revision: out is NULL");
+	rc = fcdb__check_handle(db, "fcdb_revision");
+	if (rc)
+		return rc;
+	rc = fcdb__store_read_begin(db->store, &t);
+	if (rc)
+		return rc;
+	rc = fcdb__meta_revision(t, out);
+	fcdb__store_read_end(db->store, t);
+	return rc;
+}

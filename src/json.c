@@ -1,0 +1,510 @@
+/*
+ * json.c: JSON in and out.  cJSON parses; this file turns its tree into
+ * fcdb's node tree with the checks cJSON does not make (depth, NUL,
+ * UTF-8, duplicate keys, number range), and writes JSON text directly
+ * from nodes without building a cJSON tree.
+ */
+#include "json.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+
+#define PATH_MAX_LEN 256
+
+/* Line and column (1-based) of byte offset `off`. */
+static void line_col(const char *text, size_t len, size_t off,
+                     size_t *line, size_t *col)
+{
+	size_t i, l = 1, c = 1;
+
+	if (off > len)
+		off = len;
+	for (i = 0; i < off; i++) {
+		if (text[i] == '\n') {
+			l++;
+			c = 1;
+		} else if (((unsigned char)text[i] & 0xc0) != 0x80) {
+			c++;
+		}
+	}
+	*line = l;
+	*col = c;
+}
+
+static int syntax_error(const char *text, size_t len, size_t off,
+                        const char *what)
+{
+	size_t line, col;
+
+	line_col(text, len, off, &line, &col);
+	return fcdb__error_set(FCDB_EINVAL, "", 0,
+	                       "invalid JSON at line %zu, column %zu: %s",
+	                       line, col, what);
+}
+
+/*
+ * One pass over the raw text before cJSON sees it: nesting depth, raw
+ * control characters and \u0000 inside strings.  cJSON would accept the
+ * latter two silently (and truncate at the NUL).
+ */
+struct scan {
+	int depth;       /* brackets still open at the end */
+	int in_str;      /* the text ends inside a string */
+	size_t str_at;   /* where that string starts */
+};
+
+static int prescan(const char *text, size_t len, struct scan *sc)
+{
+	size_t i, str_at = 0;
+	int depth = 0, in_str = 0;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)text[i];
+
+		if (in_str) {
+			if (c == '"') {
+				in_str = 0;
+			} else if (c == '\\') {
+				if (i + 5 < len && text[i + 1] == 'u' &&
+				    memcmp(text + i + 2, "0000", 4) == 0)
+					return syntax_error(text, len, i,
+						"\\u0000 (NUL) is not allowed in strings");
+				i++; /* skip the escaped character */
+			} else if (c < 0x20) {
+				return syntax_error(text, len, i,
+					"control character inside a string");
+			}
+			continue;
+		}
+		if (c == '"') {
+			in_str = 1;
+			str_at = i;
+		} else if (c == '{' || c == '[') {
+			if (++depth > FCDB__JSON_MAX_DEPTH)
+				return syntax_error(text, len, i,
+					"nested deeper than 32 levels");
+		} else if (c == '}' || c == ']') {
+			depth--;
+		}
+	}
+	sc->depth = depth;
+	sc->in_str = in_str;
+	sc->str_at = str_at;
+	return 0;
+}
+
+int fcdb__utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+
+	while (p < end) {
+		unsigned char c = *p;
+		uint32_t cp;
+		int n;
+
+		if (c < 0x80) {
+			p++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			n = 1;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 2;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3;
+			cp = c & 0x07;
+		} else {
+			return 0;
+		}
+		if (end - p <= n)
+			return 0;
+		for (int k = 1; k <= n; k++) {
+			if ((p[k] & 0xc0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (p[k] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		p += n + 1;
+	}
+	return 1;
+}
+
+struct conv {
+	fcdb__arena *a;
+	char path[PATH_MAX_LEN];
+};
+
+static size_t path_push_key(struct conv *cv, const char *key)
+{
+	size_t old = strlen(cv->path);
+
+	snprintf(cv->path + old, sizeof(cv->path) - old, "%s%s",
+	         old ? "." : "", key);
+	return old;
+}
+
+static size_t path_push_index(struct conv *cv, size_t i)
+{
+	size_t old = strlen(cv->path);
+
+	snprintf(cv->path + old, sizeof(cv->path) - old, "[%zu]", i);
+	return old;
+}
+
+static int key_cmp(const void *x, const void *y)
+{
+	const fcdb__node *const *a = x, *const *b = y;
+
+	return strcmp((*a)->key, (*b)->key);
+}
+
+/* Refuse an object with two members of the same name. */
+static int check_duplicates(struct conv *cv, const fcdb__node *obj)
+{
+	const fcdb__node **sorted;
+	uint32_t i, j;
+	int rc = 0;
+
+	if (obj->len < 2)
+		return 0;
+	if (obj->len <= 16) {
+		for (i = 0; i < obj->len; i++)
+			for (j = i + 1; j < obj->len; j++)
+				if (strcmp(obj->v.kids[i].key, obj->v.kids[j].key) == 0)
+					goto dup_ij;
+		return 0;
+dup_ij:
+		path_push_key(cv, obj->v.kids[i].key);
+		return fcdb__error_set(FCDB_EINVAL, cv->path, 0,
+		                       "%s: duplicate key \"%s\"", cv->path,
+		                       obj->v.kids[i].key);
+	}
+	sorted = malloc(sizeof(*sorted) * obj->len);
+	if (!sorted)
+		return fcdb__error_set(FCDB_ENOMEM, NULL, 0, "out of memory");
+	for (i = 0; i < obj->len; i++)
+		sorted[i] = &obj->v.kids[i];
+	qsort(sorted, obj->len, sizeof(*sorted), key_cmp);
+	for (i = 1; i < obj->len; i++)
+		if (strcmp(sorted[i - 1]->key, sorted[i]->key) == 0) {
+			path_push_key(cv, sorted[i]->key);
+			rc = fcdb__error_set(FCDB_EINVAL, cv->path, 0,
+			                     "%s: duplicate key \"%s\"", cv->path,
+			                     sorted[i]->key);
+			break;
+		}
+	free(sorted);
+	return rc;
+}
+
+static int convert(struct conv *cv, const cJSON *j, fcdb__node *n)
+{
+	const cJSON *c;
+	uint32_t count = 0, i;
+	size_t old, slen;
+	int rc;
+
+	switch (j->type & 0xff) {
+	case cJSON_NULL:
+		n->type = FCDB__NULL;
+		return 0;
+	case cJSON_False:
+	case cJSON_True:
+		n->type = FCDB__BOOL;
+		n->v.b = (j->type & 0xff) == cJSON_True;
+		return 0;
+	case cJSON_Number:
+		if (!isfinite(j->valuedouble))
+			return fcdb__error_set(FCDB_EINVAL, cv->path, 0,
+			                       "%s: number out of range", cv->path);
+		if (j->valuedouble == floor(j->valuedouble) &&
+		    fabs(j->valuedouble) <= 9007199254740992.0) {
+			n->type = FCDB__INT;
+			n->v.i = (int64_t)j->valuedouble;
+		} else {
+			n->type = FCDB__DOUBLE;
+			n->v.d = j->valuedouble;
+		}
+		return 0;
+	case cJSON_String:
+		slen = strlen(j->valuestring);
+		if (!fcdb__utf8_valid(j->valuestring, slen))
+			return fcdb__error_set(FCDB_EINVAL, cv->path, 0,
+			                       "%s: string is not valid UTF-8",
+			                       cv->path[0] ? cv->path : "(document)");
+		if (slen > UINT32_MAX)
+			return fcdb__error_set(FCDB_EINVAL, cv->path, 0,
+			                       "%s: string too long", cv->path);
+		n->type = FCDB__STR;
+		n->len = (uint32_t)slen;
+		n->v.s = fcdb__arena_strndup(cv->a, j->valuestring, slen);
+		return n->v.s ? 0 : fcdb__error_set(FCDB_ENOMEM, NULL, 0,
+		                                    "out of memory");
+	case cJSON_Array:
+	case cJSON_Object:
+		break;
+	default:
+		return fcdb__error_set(FCDB_EINVAL, cv->path, 0,
+		                       "%s: unsupported JSON value", cv->path);
+	}
+	for (c = j->child; c; c = c->next)
+		count++;
+	n->type = (j->type & 0xff) == cJSON_Array ? FCDB__ARR : FCDB__OBJ;
+	n->len = count;
+	n->v.kids = NULL;
+	if (count) {
+		n->v.kids = fcdb__arena_alloc(cv->a, sizeof(fcdb__node) * count);
+		if (!n->v.kids)
+			return fcdb__error_set(FCDB_ENOMEM, NULL, 0, "out of memory");
+		memset(n->v.kids, 0, sizeof(fcdb__node) * count);
+	}
+	for (c = j->child, i = 0; c; c = c->next, i++) {
+		fcdb__node *k = &n->v.kids[i];
+
+		if (n->type == FCDB__OBJ) {
+			slen = strlen(c->string);
+			old = path_push_key(cv, c->string);
+			if (!fcdb__utf8_valid(c->string, slen)) {
+				rc = fcdb__error_set(FCDB_EINVAL, cv->path, 0,
+				                     "%s: key is not valid UTF-8",
+				                     cv->path);
+				return rc;
+			}
+			k->key = fcdb__arena_strndup(cv->a, c->string, slen);
+			if (!k->key)
+				return fcdb__error_set(FCDB_ENOMEM, NULL, 0,
+				                       "out of memory");
+			k->keylen = (uint32_t)slen;
+		} else {
+			old = path_push_index(cv, i);
+		}
+		rc = convert(cv, c, k);
+		if (rc)
+			return rc;
+		cv->path[old] = '\0';
+	}
+	if (n->type == FCDB__OBJ)
+		return check_duplicates(cv, n);
+	return 0;
+}
+
+static int is_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+int fcdb__json_parse(fcdb__arena *a, const char *text, size_t len,
+                     fcdb__node **out)
+{
+	const char *end = NULL;
+	struct scan sc = { 0, 0, 0 };
+	struct conv cv;
+	cJSON *root;
+	size_t i, off;
+	int rc;
+
+	*out = NULL;
+	for (i = 0; i < len && is_ws(text[i]); i++)
+		;
+	if (i == len)
+		return fcdb__error_set(FCDB_EINVAL, "", 0,
+		                       "invalid JSON: the input is empty");
+	rc = prescan(text, len, &sc);
+	if (rc)
+		return rc;
+	root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+	if (!root) {
+		off = end ? (size_t)(end - text) : 0;
+		for (i = len; i > 0 && is_ws(text[i - 1]); i--)
+			;
+		if (sc.in_str)
+			return syntax_error(text, len, i, "unexpected end of input "
+			                    "inside a string");
+		if (off + 1 >= i)
+			return syntax_error(text, len, i > off ? i : off,
+			                    "unexpected end of input");
+		return syntax_error(text, len, off, "unexpected character");
+	}
+	off = (size_t)(end - text);
+	while (off < len && is_ws(text[off]))
+		off++;
+	if (off < len) {
+		cJSON_Delete(root);
+		return syntax_error(text, len, off,
+		                    "unexpected text after the JSON value");
+	}
+	cv.a = a;
+	cv.path[0] = '\0';
+	*out = fcdb__arena_alloc(a, sizeof(fcdb__node));
+	if (!*out) {
+		cJSON_Delete(root);
+		return fcdb__error_set(FCDB_ENOMEM, NULL, 0, "out of memory");
+	}
+	memset(*out, 0, sizeof(fcdb__node));
+	rc = convert(&cv, root, *out);
+	cJSON_Delete(root);
+	if (rc)
+		*out = NULL;
+	return rc;
+}
+
+/* ---- writer ---- */
+
+void fcdb__json_write_str(fcdb__buf *b, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, run = 0;
+
+	fcdb__buf_reserve(b, len + 2);
+	fcdb__buf_addc(b, '"');
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char esc[6];
+		size_t n = 2;
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		fcdb__buf_add(b, s + run, i - run);
+		run = i + 1;
+		esc[0] = '\\';
+		switch (c) {
+		case '"': esc[1] = '"'; break;
+		case '\\': esc[1] = '\\'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\t': esc[1] = 't'; break;
+		case '\b': esc[1] = 'b'; break;
+		case '\f': esc[1] = 'f'; break;
+		default:
+			esc[1] = 'u';
+			esc[2] = '0';
+			esc[3] = '0';
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			n = 6;
+		}
+		fcdb__buf_add(b, esc, n);
+	}
+	fcdb__buf_add(b, s + run, len - run);
+	fcdb__buf_addc(b, '"');
+}
+
+void fcdb__json_write_double(fcdb__buf *b, double d)
+{
+	char tmp[32];
+	int n;
+
+	if (!isfinite(d)) {
+		fcdb__buf_adds(b, "null");
+		return;
+	}
+	n = snprintf(tmp, sizeof(tmp), "%.15g", d);
+	if (strtod(tmp, NULL) != d)
+		n = snprintf(tmp, sizeof(tmp), "%.17g", d);
+	fcdb__buf_add(b, tmp, (size_t)n);
+}
+
+static void indent(fcdb__buf *b, const fcdb__json_opts *o, int depth)
+{
+	if (!o->pretty)
+		return;
+	fcdb__buf_addc(b, '\n');
+	for (int i = 0; i < depth; i++)
+		fcdb__buf_add(b, "  ", 2);
+}
+
+static void write_masked(fcdb__buf *b, const fcdb__node *n)
+{
+	/* Like the service: a short prefix and three stars ("abc***").  A
+	   secret shorter than 6 characters shows nothing of itself. */
+	char tmp[8];
+	size_t keep = n->len >= 6 ? 3 : 0;
+
+	memcpy(tmp, n->v.s, keep);
+	memcpy(tmp + keep, "***", 3);
+	fcdb__json_write_str(b, tmp, keep + 3);
+}
+
+static void write_node(fcdb__buf *b, const fcdb__node *n,
+                       const fcdb__json_opts *o, int depth, int is_root)
+{
+	uint32_t i;
+	int extra;
+
+	switch (n->type) {
+	case FCDB__NULL:
+		fcdb__buf_add(b, "null", 4);
+		return;
+	case FCDB__BOOL:
+		if (n->v.b)
+			fcdb__buf_add(b, "true", 4);
+		else
+			fcdb__buf_add(b, "false", 5);
+		return;
+	case FCDB__INT:
+		fcdb__buf_add_i64(b, n->v.i);
+		return;
+	case FCDB__DOUBLE:
+		fcdb__json_write_double(b, n->v.d);
+		return;
+	case FCDB__STR:
+		if (n == o->masked)
+			write_masked(b, n);
+		else
+			fcdb__json_write_str(b, n->v.s, n->len);
+		return;
+	case FCDB__ARR:
+		fcdb__buf_addc(b, '[');
+		for (i = 0; i < n->len; i++) {
+			if (i)
+				fcdb__buf_addc(b, ',');
+			indent(b, o, depth + 1);
+			write_node(b, &n->v.kids[i], o, depth + 1, 0);
+		}
+		if (n->len)
+			indent(b, o, depth);
+		fcdb__buf_addc(b, ']');
+		return;
+	case FCDB__OBJ:
+		extra = is_root && o->with_revision;
+		fcdb__buf_addc(b, '{');
+		for (i = 0; i < n->len; i++) {
+			if (i)
+				fcdb__buf_addc(b, ',');
+			indent(b, o, depth + 1);
+			fcdb__json_write_str(b, n->v.kids[i].key, n->v.kids[i].keylen);
+			fcdb__buf_add(b, o->pretty ? ": " : ":", o->pretty ? 2 : 1);
+			write_node(b, &n->v.kids[i], o, depth + 1, 0);
+		}
+		if (extra) {
+			if (n->len)
+				fcdb__buf_addc(b, ',');
+			indent(b, o, depth + 1);
+			fcdb__buf_adds(b, o->pretty ? "\"revision\": " : "\"revision\":");
+			fcdb__buf_add_u64(b, o->revision);
+		}
+		if (n->len || extra)
+			indent(b, o, depth);
+		fcdb__buf_addc(b, '}');
+		return;
+	}
+}
+
+void fcdb__json_write(fcdb__buf *b, const fcdb__node *n,
+                      const fcdb__json_opts *opts)
+{
+	static const fcdb__json_opts none = { 0, NULL, 0, 0 };
+
+	write_node(b, n, opts ? opts : &none, 0, 1);
+	if (opts && opts->pretty)
+		fcdb__buf_addc(b, '\n');
+}

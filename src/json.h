@@ -1,0 +1,40 @@
+/* json.h: JSON text <-> node tree, and a JSON writer (internal). */
+#ifndef FCDB_JSON_H
+#define FCDB_JSON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "node.h"
+
+#define FCDB__JSON_MAX_DEPTH 32
+
+/*
+ * Parse `len` bytes of JSON into a node tree allocated in `a`.  Refuses,
+ * with FCDB_EINVAL and a message naming line and column: syntax errors,
+ * nesting deeper than FCDB__JSON_MAX_DEPTH, control characters and \u0000
+ * in strings, invalid UTF-8, duplicate keys, numbers outside double range.
+ * Integral numbers within +-2^53 become FCDB__INT, others FCDB__DOUBLE.
+ */
+int fcdb__json_parse(fcdb__arena *a, const char *text, size_t len,
+                     fcdb__node **out);
+
+typedef struct fcdb__json_opts {
+	int pretty;                /* two-space indent and a final newline */
+	const fcdb__node *masked;  /* render this string node masked */
+	int with_revision;         /* append "revision": revision to the root */
+	uint64_t revision;
+} fcdb__json_opts;
+
+/* Append the JSON text of `n` to `b` (check b->failed afterwards). */
+void fcdb__json_write(fcdb__buf *b, const fcdb__node *n,
+                      const fcdb__json_opts *opts);
+/* Append a JSON string literal. */
+void fcdb__json_write_str(fcdb__buf *b, const char *s, size_t len);
+/* Append the shortest text that reads back as exactly d. */
+void fcdb__json_write_double(fcdb__buf *b, double d);
+/* 1 when s[0..len) is valid UTF-8 (no surrogates, overlongs, > U+10FFFF). */
+int fcdb__utf8_valid(const char *s, size_t len);
+
+#endif

@@ -1,0 +1,555 @@
+/*
+ * store.c: LMDB environment, named databases, transactions, map growth.
+ *
+ * Why this file exists: LMDB is fast and safe but leaves the caller to
+ * manage three things a library user should never see.  (1) Read
+ * transactions are cheap only when reused: with MDB_NOTLS a reset
+ * transaction keeps its reader slot and renews in a few instructions, so
+ * finished ones go back to a small lock-free pool.  (2) The map is a fixed
+ * window: a write that finds it full must abort, grow the map while no
+ * transaction of this process uses it, and run again; a map grown by
+ * another process must be adopted (MDB_MAP_RESIZED).  Both remaps take
+ * `remap` exclusively; every transaction holds it shared.  (3) A process
+ * killed mid-read leaves a stale reader slot: mdb_reader_check clears
+ * them at open and whenever the reader table fills up.
+ */
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <lmdb.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "fcdb.h"
+
+#define POOL_SIZE 32
+#define DEFAULT_MAP_SIZE (64ull << 20)
+
+static const char *const db_names[FCDB__DB_COUNT] = {
+	"functions", "by_arn", "by_id", "meta"
+};
+
+struct fcdb__txn {
+	MDB_txn *txn;
+	fcdb__store *store;
+};
+
+struct fcdb__cursor {
+	MDB_cursor *cur;
+};
+
+struct fcdb__store {
+	MDB_env *env;
+	MDB_dbi dbi[FCDB__DB_COUNT];
+	unsigned flags;
+	pthread_rwlock_t remap;
+	_Atomic(fcdb__txn *) pool[POOL_SIZE];
+	char *path;
+};
+
+/* Map an LMDB result to a recorded fcdb error. */
+static int lmdb_error(int rc, const char *what)
+{
+	switch (rc) {
+	case MDB_CORRUPTED:
+	case MDB_PAGE_NOTFOUND:
+	case MDB_INVALID:
+	case MDB_VERSION_MISMATCH:
+	case MDB_INCOMPATIBLE:
+	case MDB_BAD_VALSIZE:
+		return fcdb__error_set(FCDB_ECORRUPT, NULL, rc, "%s: %s", what,
+		                       mdb_strerror(rc));
+	case ENOMEM:
+		return fcdb__error_set(FCDB_ENOMEM, NULL, rc, "%s: %s", what,
+		                       mdb_strerror(rc));
+	default:
+		return fcdb__error_set(FCDB_EIO, NULL, rc, "%s: %s", what,
+		                       mdb_strerror(rc));
+	}
+}
+
+/* Adopt a map size another process grew, or grow it ourselves. */
+static int remap(fcdb__store *s, int grow)
+{
+	MDB_envinfo info;
+	size_t size = 0;
+	int rc;
+
+	pthread_rwlock_wrlock(&s->remap);
+	if (grow) {
+		mdb_env_info(s->env, &info);
+		size = info.me_mapsize;
+		size = size > SIZE_MAX / 2 ? SIZE_MAX : size * 2;
+	}
+	rc = mdb_env_set_mapsize(s->env, size);
+	pthread_rwlock_unlock(&s->remap);
+	if (rc)
+		return lmdb_error(rc, grow ? "growing the map" : "adopting the map size");
+	return FCDB_OK;
+}
+
+static void pool_drain(fcdb__store *s)
+{
+	for (int i = 0; i < POOL_SIZE; i++) {
+		fcdb__txn *t = atomic_exchange(&s->pool[i], NULL);
+
+		if (t) {
+			mdb_txn_abort(t->txn);
+			free(t);
+		}
+	}
+}
+
+void fcdb__store_close(fcdb__store *s)
+{
+	if (!s)
+		return;
+	pool_drain(s);
+	if (s->env)
+		mdb_env_close(s->env);
+	pthread_rwlock_destroy(&s->remap);
+	free(s->path);
+	free(s);
+}
+
+static int open_dbis(fcdb__store *s)
+{
+	unsigned tflags = (s->flags & FCDB__STORE_READONLY) ? MDB_RDONLY : 0;
+	unsigned dflags = (s->flags & FCDB__STORE_READONLY) ? 0 : MDB_CREATE;
+	MDB_txn *txn;
+	int rc, i;
+
+	for (;;) {
+		rc = mdb_txn_begin(s->env, NULL, tflags, &txn);
+		if (rc == MDB_MAP_RESIZED) {
+			rc = mdb_env_set_mapsize(s->env, 0);
+			if (rc)
+				return lmdb_error(rc, "adopting the map size");
+			continue;
+		}
+		if (rc)
+			return lmdb_error(rc, "opening the store");
+		break;
+	}
+	for (i = 0; i < FCDB__DB_COUNT; i++) {
+		rc = mdb_dbi_open(txn, db_names[i], dflags, &s->dbi[i]);
+		if (rc == MDB_NOTFOUND) {
+			mdb_txn_abort(txn);
+			return fcdb__error_set(FCDB_ECORRUPT, NULL, rc,
+			                       "%s is not an fcdb store (no \"%s\" "
+			                       "database)", s->path, db_names[i]);
+		}
+		if (rc) {
+			mdb_txn_abort(txn);
+			return lmdb_error(rc, "opening the store's databases");
+		}
+	}
+	rc = mdb_txn_commit(txn);
+	if (rc)
+		return lmdb_error(rc, "creating the store's databases");
+	return FCDB_OK;
+}
+
+int fcdb__store_open(fcdb__store **out, const char *path, unsigned flags,
+                     uint64_t map_size)
+{
+	pthread_rwlockattr_t attr;
+	unsigned eflags = MDB_NOSUBDIR | MDB_NOTLS;
+	fcdb__store *s;
+	int rc, dead;
+
+	*out = NULL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return fcdb__error_set(FCDB_ENOMEM, NULL, 0, "out of memory");
+	s->flags = flags;
+	s->path = strdup(path);
+	pthread_rwlockattr_init(&attr);
+	/* Writers (remaps) must not starve behind a stream of readers. */
+	pthread_rwlockattr_setkind_np(&attr,
+		PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&s->remap, &attr);
+	pthread_rwlockattr_destroy(&attr);
+	if (!s->path) {
+		rc = fcdb__error_set(FCDB_ENOMEM, NULL, 0, "out of memory");
+		goto fail;
+	}
+	rc = mdb_env_create(&s->env);
+	if (rc) {
+		rc = lmdb_error(rc, "creating the environment");
+		goto fail;
+	}
+	mdb_env_set_maxdbs(s->env, FCDB__DB_COUNT);
+	mdb_env_set_mapsize(s->env, map_size ? map_size : DEFAULT_MAP_SIZE);
+	if (flags & FCDB__STORE_READONLY)
+		eflags |= MDB_RDONLY;
+	if (flags & FCDB__STORE_NOSYNC)
+		eflags |= MDB_NOSYNC;
+	rc = mdb_env_open(s->env, path, eflags, 0600);
+	if (rc) {
+		if (rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH)
+			rc = fcdb__error_set(FCDB_ECORRUPT, NULL, rc,
+			                     "%s is not an LMDB store: %s", path,
+			                     mdb_strerror(rc));
+		else
+			rc = fcdb__error_set(rc == ENOMEM ? FCDB_ENOMEM : FCDB_EIO,
+			                     NULL, rc, "cannot open %s: %s", path,
+			                     mdb_strerror(rc));
+		goto fail;
+	}
+	mdb_reader_check(s->env, &dead);
+	rc = open_dbis(s);
+	if (rc)
+		goto fail;
+	*out = s;
+	return FCDB_OK;
+fail:
+	fcdb__store_close(s);
+	return rc;
+}
+
+int fcdb__store_reader_check(fcdb__store *s, int *dead)
+{
+	int rc = mdb_reader_check(s->env, dead);
+
+	return rc ? lmdb_error(rc, "checking readers") : FCDB_OK;
+}
+
+uint64_t fcdb__store_map_size(fcdb__store *s)
+{
+	MDB_envinfo info;
+
+	mdb_env_info(s->env, &info);
+	return info.me_mapsize;
+}
+
+/* ---- read transactions ---- */
+
+static fcdb__txn *pool_take(fcdb__store *s)
+{
+	/* Start where this thread's address points, to spread contention. */
+	unsigned start = (unsigned)(((uintptr_t)&start) >> 12) % POOL_SIZE;
+
+	for (unsigned i = 0; i < POOL_SIZE; i++) {
+		unsigned k = (start + i) % POOL_SIZE;
+		fcdb__txn *t;
+
+		if (!atomic_load_explicit(&s->pool[k], memory_order_relaxed))
+			continue;
+		t = atomic_exchange(&s->pool[k], NULL);
+		if (t)
+			return t;
+	}
+	return NULL;
+}
+
+static int pool_put(fcdb__store *s, fcdb__txn *t)
+{
+	unsigned start = (unsigned)(((uintptr_t)&start) >> 12) % POOL_SIZE;
+
+	for (unsigned i = 0; i < POOL_SIZE; i++) {
+		unsigned k = (start + i) % POOL_SIZE;
+		fcdb__txn *expect = NULL;
+
+		if (atomic_compare_exchange_strong(&s->pool[k], &expect, t))
+			return 1;
+	}
+	return 0;
+}
+
+int fcdb__store_read_begin(fcdb__store *s, fcdb__txn **out)
+{
+	fcdb__txn *t;
+	int rc, tries = 0;
+
+	*out = NULL;
+	for (;;) {
+		pthread_rwlock_rdlock(&s->remap);
+		t = pool_take(s);
+		if (t) {
+			rc = mdb_txn_renew(t->txn);
+			if (rc) {
+				mdb_txn_abort(t->txn);
+				free(t);
+				t = NULL;
+			}
+		} else {
+			t = malloc(sizeof(*t));
+			if (!t) {
+				pthread_rwlock_unlock(&s->remap);
+				return fcdb__error_set(FCDB_ENOMEM, NULL, 0,
+				                       "out of memory");
+			}
+			t->store = s;
+			rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &t->txn);
+			if (rc) {
+				free(t);
+				t = NULL;
+			}
+		}
+		if (t) {
+			*out = t;
+			return FCDB_OK;
+		}
+		pthread_rwlock_unlock(&s->remap);
+		if (rc == MDB_MAP_RESIZED && tries++ < 8) {
+			rc = remap(s, 0);
+			if (rc)
+				return rc;
+			continue;
+		}
+		if (rc == MDB_READERS_FULL && tries++ < 8) {
+			int dead = 0;
+			mdb_reader_check(s->env, &dead);
+			if (dead)
+				continue;
+		}
+		return lmdb_error(rc, "starting a read transaction");
+	}
+}
+
+void fcdb__store_read_end(fcdb__store *s, fcdb__txn *t)
+{
+	if (!t)
+		return;
+	mdb_txn_reset(t->txn);
+	if (!pool_put(s, t)) {
+		mdb_txn_abort(t->txn);
+		free(t);
+	}
+	pthread_rwlock_unlock(&s->remap);
+}
+
+/* ---- write transactions ---- */
+
+int fcdb__store_write(fcdb__store *s, fcdb__write_fn body, void *ctx)
+{
+	fcdb__txn t;
+	int rc, tries = 0;
+
+	if (s->flags & FCDB__STORE_READONLY)
+		return fcdb__error_set(FCDB_EMISUSE, NULL, 0,
+		                       "the store was opened read-only");
+	t.store = s;
+	for (;;) {
+		pthread_rwlock_rdlock(&s->remap);
+		rc = mdb_txn_begin(s->env, NULL, 0, &t.txn);
+		if (rc) {
+			pthread_rwlock_unlock(&s->remap);
+			if (rc == MDB_MAP_RESIZED && tries++ < 8) {
+				rc = remap(s, 0);
+				if (rc)
+					return rc;
+				continue;
+			}
+			return lmdb_error(rc, "starting a write transaction");
+		}
+		rc = body(&t, ctx);
+		if (rc == 0) {
+			rc = mdb_txn_commit(t.txn);
+			if (rc == MDB_MAP_FULL)
+				rc = FCDB__EMAPFULL;
+			else if (rc)
+				rc = lmdb_error(rc, "committing");
+		} else {
+			mdb_txn_abort(t.txn);
+		}
+		pthread_rwlock_unlock(&s->remap);
+		if (rc == FCDB__EMAPFULL && tries++ < 40) {
+			rc = remap(s, 1);
+			if (rc)
+				return rc;
+			continue;
+		}
+		if (rc == FCDB__EMAPFULL)
+			return fcdb__error_set(FCDB_EIO, NULL, MDB_MAP_FULL,
+			                       "the map is full and cannot grow");
+		if (rc == FCDB__NOCHANGE)
+			return FCDB_OK;
+		return rc;
+	}
+}
+
+/* ---- data ---- */
+
+int fcdb__txn_get(fcdb__txn *t, int db, const void *key, size_t klen,
+                  fcdb__val *val)
+{
+	MDB_val k = { klen, (void *)key }, v;
+	int rc;
+
+	if (klen == 0 || klen > 511)
+		return FCDB_ENOTFOUND;
+	rc = mdb_get(t->txn, t->store->dbi[db], &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return FCDB_ENOTFOUND;
+	if (rc)
+		return lmdb_error(rc, "reading");
+	val->data = v.mv_data;
+	val->len = v.mv_size;
+	return FCDB_OK;
+}
+
+int fcdb__txn_put(fcdb__txn *t, int db, const void *key, size_t klen,
+                  const void *val, size_t vlen, int nooverwrite)
+{
+	MDB_val k = { klen, (void *)key }, v = { vlen, (void *)val };
+	int rc;
+
+	if (klen == 0 || klen > 511)
+		return fcdb__error_set(FCDB_EINVAL, NULL, 0,
+		                       "key of %zu bytes is outside 1..511", klen);
+	rc = mdb_put(t->txn, t->store->dbi[db], &k, &v,
+	             nooverwrite ? MDB_NOOVERWRITE : 0);
+	if (rc == MDB_KEYEXIST)
+		return FCDB_EEXISTS;
+	if (rc == MDB_MAP_FULL)
+		return FCDB__EMAPFULL;
+	if (rc)
+		return lmdb_error(rc, "writing");
+	return FCDB_OK;
+}
+
+int fcdb__txn_del(fcdb__txn *t, int db, const void *key, size_t klen)
+{
+	MDB_val k = { klen, (void *)key };
+	int rc;
+
+	if (klen == 0 || klen > 511)
+		return FCDB_ENOTFOUND;
+	rc = mdb_del(t->txn, t->store->dbi[db], &k, NULL);
+	if (rc == MDB_NOTFOUND)
+		return FCDB_ENOTFOUND;
+	if (rc == MDB_MAP_FULL)
+		return FCDB__EMAPFULL;
+	if (rc)
+		return lmdb_error(rc, "deleting");
+	return FCDB_OK;
+}
+
+int fcdb__txn_clear(fcdb__txn *t, int db)
+{
+	int rc = mdb_drop(t->txn, t->store->dbi[db], 0);
+
+	if (rc == MDB_MAP_FULL)
+		return FCDB__EMAPFULL;
+	return rc ? lmdb_error(rc, "clearing") : FCDB_OK;
+}
+
+int fcdb__cursor_open(fcdb__txn *t, int db, fcdb__cursor **out)
+{
+	fcdb__cursor *c;
+	int rc;
+
+	*out = NULL;
+	c = malloc(sizeof(*c));
+	if (!c)
+		return fcdb__error_set(FCDB_ENOMEM, NULL, 0, "out of memory");
+	rc = mdb_cursor_open(t->txn, t->store->dbi[db], &c->cur);
+	if (rc) {
+		free(c);
+		return lmdb_error(rc, "opening a cursor");
+	}
+	*out = c;
+	return FCDB_OK;
+}
+
+static int cursor_get(fcdb__cursor *c, MDB_val *k, MDB_cursor_op op,
+                      fcdb__val *ko, fcdb__val *vo)
+{
+	MDB_val v;
+	int rc = mdb_cursor_get(c->cur, k, &v, op);
+
+	if (rc == MDB_NOTFOUND)
+		return FCDB_ENOTFOUND;
+	if (rc)
+		return lmdb_error(rc, "reading with a cursor");
+	if (ko) {
+		ko->data = k->mv_data;
+		ko->len = k->mv_size;
+	}
+	if (vo) {
+		vo->data = v.mv_data;
+		vo->len = v.mv_size;
+	}
+	return FCDB_OK;
+}
+
+int fcdb__cursor_seek(fcdb__cursor *c, const void *key, size_t klen,
+                      fcdb__val *k, fcdb__val *v)
+{
+	MDB_val mk = { klen, (void *)key };
+
+	if (!key || !klen)
+		return cursor_get(c, &mk, MDB_FIRST, k, v);
+	if (klen > 511)
+		return FCDB_ENOTFOUND;
+	return cursor_get(c, &mk, MDB_SET_RANGE, k, v);
+}
+
+int fcdb__cursor_next(fcdb__cursor *c, fcdb__val *k, fcdb__val *v)
+{
+	MDB_val mk;
+
+	return cursor_get(c, &mk, MDB_NEXT, k, v);
+}
+
+void fcdb__cursor_close(fcdb__cursor *c)
+{
+	if (!c)
+		return;
+	mdb_cursor_close(c->cur);
+	free(c);
+}
+
+/* ---- inspection ---- */
+
+int fcdb__store_stat_get(fcdb__store *s, fcdb__txn *t, fcdb__store_stat *out)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	struct stat fst;
+	int rc, i;
+
+	memset(out, 0, sizeof(*out));
+	rc = mdb_env_info(s->env, &info);
+	if (rc)
+		return lmdb_error(rc, "reading environment info");
+	rc = mdb_env_stat(s->env, &st);
+	if (rc)
+		return lmdb_error(rc, "reading environment stat");
+	out->page_size = st.ms_psize;
+	out->map_size = info.me_mapsize;
+	out->last_page = info.me_last_pgno;
+	out->max_readers = info.me_maxreaders;
+	out->readers_used = info.me_numreaders;
+	if (stat(s->path, &fst) == 0)
+		out->file_bytes = (uint64_t)fst.st_size;
+	for (i = 0; i < FCDB__DB_COUNT; i++) {
+		rc = mdb_stat(t->txn, s->dbi[i], &st);
+		if (rc)
+			return lmdb_error(rc, "reading database stat");
+		out->db[i].entries = st.ms_entries;
+		out->db[i].depth = st.ms_depth;
+		out->db[i].branch_pages = st.ms_branch_pages;
+		out->db[i].leaf_pages = st.ms_leaf_pages;
+		out->db[i].overflow_pages = st.ms_overflow_pages;
+	}
+	return FCDB_OK;
+}
+
+int fcdb__store_copy_fd(fcdb__store *s, int fd)
+{
+	int rc;
+
+	pthread_rwlock_rdlock(&s->remap);
+	rc = mdb_env_copyfd2(s->env, fd, MDB_CP_COMPACT);
+	pthread_rwlock_unlock(&s->remap);
+	return rc ? lmdb_error(rc, "copying the store") : FCDB_OK;
+}

@@ -1,0 +1,112 @@
+/*
+ * store.h: the LMDB environment behind a store (internal).
+ *
+ * Owns the environment, the four named databases, read-transaction reuse,
+ * write transactions with map growth and retry, the adoption of a map
+ * grown by another process, and stale-reader cleanup.  Nothing else in
+ * fcdb includes lmdb.h.
+ */
+#ifndef FCDB_STORE_H
+#define FCDB_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum {
+	FCDB__DB_FUNCTIONS = 0, /* functionName -> record */
+	FCDB__DB_BY_ARN,        /* functionArn -> functionName */
+	FCDB__DB_BY_ID,         /* functionId -> functionName */
+	FCDB__DB_META,          /* short ASCII keys -> values */
+	FCDB__DB_COUNT
+};
+
+/* Internal result: a write hit the end of the map (the write is retried). */
+#define FCDB__EMAPFULL (-100)
+/* A write body returns this to end without committing, reporting success. */
+#define FCDB__NOCHANGE 1
+
+#define FCDB__STORE_READONLY 0x1u
+#define FCDB__STORE_NOSYNC   0x2u
+
+typedef struct fcdb__store fcdb__store;
+typedef struct fcdb__txn fcdb__txn;
+typedef struct fcdb__cursor fcdb__cursor;
+
+typedef struct fcdb__val {
+	const void *data;
+	size_t len;
+} fcdb__val;
+
+/*
+ * Open (creating unless READONLY) the environment at `path` and its named
+ * databases.  FCDB_OK, FCDB_EIO, FCDB_ECORRUPT, FCDB_ENOMEM.
+ */
+int fcdb__store_open(fcdb__store **out, const char *path, unsigned flags,
+                     uint64_t map_size);
+void fcdb__store_close(fcdb__store *s);
+
+/* A read snapshot.  Pair every begin with fcdb__store_read_end. */
+int fcdb__store_read_begin(fcdb__store *s, fcdb__txn **out);
+void fcdb__store_read_end(fcdb__store *s, fcdb__txn *t);
+
+/*
+ * Run `body` in a write transaction and commit.  When the map is full the
+ * transaction is aborted, the map doubled and `body` run again, so a body
+ * must be repeatable.  A body returning FCDB__NOCHANGE aborts and the call
+ * returns FCDB_OK; any other non-zero aborts and is returned.
+ */
+typedef int (*fcdb__write_fn)(fcdb__txn *t, void *ctx);
+int fcdb__store_write(fcdb__store *s, fcdb__write_fn body, void *ctx);
+
+/*
+ * Get: FCDB_OK with *val pointing into the map (valid until the
+ * transaction ends), FCDB_ENOTFOUND (no error recorded), FCDB_EIO,
+ * FCDB_ECORRUPT.
+ */
+int fcdb__txn_get(fcdb__txn *t, int db, const void *key, size_t klen,
+                  fcdb__val *val);
+/* Put: FCDB_OK, FCDB_EEXISTS (nooverwrite; no error recorded),
+   FCDB__EMAPFULL, FCDB_EIO, FCDB_EINVAL (key too long). */
+int fcdb__txn_put(fcdb__txn *t, int db, const void *key, size_t klen,
+                  const void *val, size_t vlen, int nooverwrite);
+/* Delete: FCDB_OK, FCDB_ENOTFOUND (no error recorded), FCDB__EMAPFULL, FCDB_EIO. */
+int fcdb__txn_del(fcdb__txn *t, int db, const void *key, size_t klen);
+/* Drop every entry of a database (keeps the database). */
+int fcdb__txn_clear(fcdb__txn *t, int db);
+
+/* Cursors: seek to the first key >= key (or the first key when key is
+   NULL), then step.  FCDB_OK, FCDB_ENOTFOUND at the end, FCDB_EIO. */
+int fcdb__cursor_open(fcdb__txn *t, int db, fcdb__cursor **out);
+int fcdb__cursor_seek(fcdb__cursor *c, const void *key, size_t klen,
+                      fcdb__val *k, fcdb__val *v);
+int fcdb__cursor_next(fcdb__cursor *c, fcdb__val *k, fcdb__val *v);
+void fcdb__cursor_close(fcdb__cursor *c);
+
+/* Statistics of the environment and its databases. */
+typedef struct fcdb__db_stat {
+	uint64_t entries;
+	uint64_t depth;
+	uint64_t branch_pages;
+	uint64_t leaf_pages;
+	uint64_t overflow_pages;
+} fcdb__db_stat;
+
+typedef struct fcdb__store_stat {
+	uint64_t page_size;
+	uint64_t map_size;
+	uint64_t last_page;     /* highest page number in use */
+	uint64_t file_bytes;    /* size of the data file */
+	uint32_t max_readers;
+	uint32_t readers_used;
+	fcdb__db_stat db[FCDB__DB_COUNT];
+} fcdb__store_stat;
+
+int fcdb__store_stat_get(fcdb__store *s, fcdb__txn *t, fcdb__store_stat *out);
+/* The size of the map now, in bytes. */
+uint64_t fcdb__store_map_size(fcdb__store *s);
+/* A consistent compacted copy written to fd.  FCDB_OK or FCDB_EIO. */
+int fcdb__store_copy_fd(fcdb__store *s, int fd);
+/* Count of slots cleared from dead readers. */
+int fcdb__store_reader_check(fcdb__store *s, int *dead);
+
+#endif

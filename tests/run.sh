@@ -1,0 +1,39 @@
+#!/bin/sh
+# run.sh: run test suites, one per argument, and end with one summary line.
+#
+# A suite is a cmocka binary or a shell script (*.sh).  Both print cmocka's
+# "[  PASSED  ] N test(s)." / "[  FAILED  ] N test(s)" lines, which are
+# summed.  $VALGRIND, when set, prefixes every binary.  Exit 1 on failure.
+suites=0
+passed=0
+failed=0
+broken=""
+for t in "$@"; do
+	suites=$((suites + 1))
+	log=$(mktemp)
+	case "$t" in
+	*.sh) sh "$t" >"$log" 2>&1 ;;
+	*) $VALGRIND "$t" >"$log" 2>&1 ;;
+	esac
+	rc=$?
+	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -n 1)
+	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -n 1)
+	p=${p:-0}
+	f=${f:-0}
+	passed=$((passed + p))
+	failed=$((failed + f))
+	if [ $rc -ne 0 ] || [ "$f" -ne 0 ] || [ "$p" -eq 0 ]; then
+		cat "$log"
+		echo "FAIL: $t (exit $rc, $p passed, $f failed)"
+		broken="$broken $t"
+		[ "$f" -eq 0 ] && failed=$((failed + 1))
+	else
+		echo "ok   $t ($p tests)"
+	fi
+	rm -f "$log"
+done
+if [ -n "$broken" ]; then
+	echo "fcdb tests: $suites suites, $passed passed, $failed FAILED in:$broken"
+	exit 1
+fi
+echo "fcdb tests: $suites suites, $passed passed, 0 failed"
