@@ -32,20 +32,26 @@ STATIC   = src/libfcdb.a
 SHARED   = src/libfcdb.so
 SONAME   = libfcdb.so.0
 
+TOOL_SRC = $(wildcard tools/*.c)
+TOOL_OBJ = $(TOOL_SRC:.c=.o)
+TOOL     = tools/fcdb
+MANPAGE  = tools/fcdb.1
+
 UNIT_TESTS = $(patsubst tests/unit_%.c,tests/bin/unit_%,$(wildcard tests/unit_*.c))
 API_TESTS  = $(patsubst tests/api_%.c,tests/bin/api_%,$(wildcard tests/api_*.c))
 TEST_BINS  = $(UNIT_TESTS) $(API_TESTS) tests/bin/readme_example
+CLI_TESTS  = $(sort $(wildcard tests/cli/test_*.sh))
 
 .PHONY: all lib deps test check-header check-exports demo install uninstall \
         clean help valgrind
 .DEFAULT_GOAL := all
 
-all: lib
+all: lib $(TOOL)
 
 help:
 	@echo "fcdb make targets:"
 	@echo "  make deps      install missing Debian packages (apt-get as root)"
-	@echo "  make           build the library (src/libfcdb.a, src/libfcdb.so)"
+	@echo "  make           build the library (src/libfcdb.a, src/libfcdb.so) and tools/fcdb"
 	@echo "  make demo      build, then run the main job on a demo store"
 	@echo "  make test      build and run every test; ends with a summary line"
 	@echo "  make valgrind  run the C test suites under valgrind"
@@ -90,6 +96,14 @@ $(SHARED): $(LIB_OBJ)
 	$(CC) -shared -Wl,-soname,$(SONAME) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 	ln -sf libfcdb.so $(dir $@)$(SONAME)
 
+# ---- the fcdb command: a client of include/fcdb.h only ----
+
+tools/%.o: tools/%.c .flags
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(TOOL): $(TOOL_OBJ) $(STATIC)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(TOOL_OBJ) $(STATIC) $(LIBS)
+
 # ---- tests ----
 
 tests/bin:
@@ -128,8 +142,8 @@ check-exports: $(SHARED)
 	echo "check-exports: only fcdb_* exported ($$(nm -D --defined-only $(SHARED) | grep -c ' T fcdb_') functions)"
 
 test: deps
-	@$(MAKE) --no-print-directory lib $(TEST_BINS)
-	@sh tests/run.sh $(TEST_BINS)
+	@$(MAKE) --no-print-directory all $(TEST_BINS) check-header check-exports
+	@FCDB=$(CURDIR)/$(TOOL) sh tests/run.sh $(TEST_BINS) $(CLI_TESTS)
 
 valgrind: deps
 	@$(MAKE) --no-print-directory lib $(TEST_BINS)
@@ -138,20 +152,25 @@ valgrind: deps
 
 # ---- install ----
 
-install: lib
-	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \
+	  $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(TOOL) $(DESTDIR)$(PREFIX)/bin/fcdb
+	install -m 644 $(MANPAGE) $(DESTDIR)$(PREFIX)/share/man/man1/fcdb.1
 	install -m 644 $(STATIC) $(DESTDIR)$(PREFIX)/lib/libfcdb.a
 	install -m 755 $(SHARED) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(PREFIX)/lib/libfcdb.so
 	install -m 644 include/fcdb.h $(DESTDIR)$(PREFIX)/include/fcdb.h
 
 uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/fcdb $(DESTDIR)$(PREFIX)/share/man/man1/fcdb.1
 	rm -f $(DESTDIR)$(PREFIX)/lib/libfcdb.a $(DESTDIR)$(PREFIX)/lib/$(SONAME) \
 	  $(DESTDIR)$(PREFIX)/lib/libfcdb.so $(DESTDIR)$(PREFIX)/include/fcdb.h
 
 clean:
 	rm -f src/*.o src/*.d src/*.a src/*.so src/*.so.* tests/*.o tests/*.d \
+	  tools/*.o tools/*.d $(TOOL) \
 	  tests/readme_example.c .flags
 	rm -rf tests/bin
 
--include $(wildcard src/*.d tests/*.d)
+-include $(wildcard src/*.d tests/*.d tools/*.d)
