@@ -143,12 +143,13 @@ check-exports: $(SHARED)
 
 test: deps
 	@$(MAKE) --no-print-directory all $(TEST_BINS) check-header check-exports
-	@FCDB=$(CURDIR)/$(TOOL) sh tests/run.sh $(TEST_BINS) $(CLI_TESTS)
+	@FCDB=$(CURDIR)/$(TOOL) sh tests/run.sh $(UNIT_TESTS) $(API_TESTS) \
+	  tests/readme.sh $(CLI_TESTS)
 
 valgrind: deps
 	@$(MAKE) --no-print-directory lib $(TEST_BINS)
 	@VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
-	  sh tests/run.sh $(TEST_BINS)
+	  sh tests/run.sh $(UNIT_TESTS) $(API_TESTS) tests/readme.sh
 
 # ---- install ----
 
