@@ -34,7 +34,7 @@ SONAME   = libfcdb.so.0
 
 TOOL_SRC = $(wildcard tools/*.c)
 TOOL_OBJ = $(TOOL_SRC:.c=.o)
-TOOL     = tools/fcdb
+TOOL     = $(if $(TOOL_SRC),tools/fcdb)
 MANPAGE  = tools/fcdb.1
 
 UNIT_TESTS = $(patsubst tests/unit_%.c,tests/bin/unit_%,$(wildcard tests/unit_*.c))
@@ -101,7 +101,7 @@ $(SHARED): $(LIB_OBJ)
 tools/%.o: tools/%.c .flags
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-$(TOOL): $(TOOL_OBJ) $(STATIC)
+tools/fcdb: $(TOOL_OBJ) $(STATIC)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(TOOL_OBJ) $(STATIC) $(LIBS)
 
 # ---- tests ----
@@ -143,7 +143,7 @@ check-exports: $(SHARED)
 
 test: deps
 	@$(MAKE) --no-print-directory all $(TEST_BINS) check-header check-exports
-	@FCDB=$(CURDIR)/$(TOOL) sh tests/run.sh $(UNIT_TESTS) $(API_TESTS) \
+	@FCDB=$(CURDIR)/tools/fcdb sh tests/run.sh $(UNIT_TESTS) $(API_TESTS) \
 	  tests/readme.sh $(CLI_TESTS)
 
 valgrind: deps
@@ -156,7 +156,7 @@ valgrind: deps
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \
 	  $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
-	install -m 755 $(TOOL) $(DESTDIR)$(PREFIX)/bin/fcdb
+	install -m 755 tools/fcdb $(DESTDIR)$(PREFIX)/bin/fcdb
 	install -m 644 $(MANPAGE) $(DESTDIR)$(PREFIX)/share/man/man1/fcdb.1
 	install -m 644 $(STATIC) $(DESTDIR)$(PREFIX)/lib/libfcdb.a
 	install -m 755 $(SHARED) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
@@ -170,7 +170,7 @@ uninstall:
 
 clean:
 	rm -f src/*.o src/*.d src/*.a src/*.so src/*.so.* tests/*.o tests/*.d \
-	  tools/*.o tools/*.d $(TOOL) \
+	  tools/*.o tools/*.d tools/fcdb \
 	  tests/readme_example.c .flags
 	rm -rf tests/bin
 

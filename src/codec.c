@@ -154,36 +154,57 @@ static void pack_value(msgpack_packer *pk, const fcdb__field *f,
 	}
 }
 
+/*
+ * Members are written in schema order whatever order the input had, then
+ * unknown members in input order: one record has one encoding, so equal
+ * records have equal bytes.
+ */
 static void pack_object(msgpack_packer *pk, const fcdb__schema *s,
                         const fcdb__node *obj)
 {
-	const fcdb__field *f;
-	uint32_t i, count = 0;
+	struct slot {
+		const fcdb__field *f;
+		const fcdb__node *m;
+	} slots[64], tmp;
+	uint32_t i, count = 0, unknown = 0;
+	size_t n = 0, j;
 
 	for (i = 0; i < obj->len; i++) {
-		f = fcdb__schema_find(s, obj->v.kids[i].key);
-		if (f && (f->flags & (FCDB__F_HEADER | FCDB__F_INPUT)))
-			continue;
-		if (obj->v.kids[i].type == FCDB__NULL)
-			continue;
-		count++;
-	}
-	msgpack_pack_map(pk, count);
-	for (i = 0; i < obj->len; i++) {
 		const fcdb__node *m = &obj->v.kids[i];
+		const fcdb__field *f;
 
 		if (m->type == FCDB__NULL)
 			continue;
 		f = fcdb__schema_find(s, m->key);
 		if (!f) {
-			pack_str(pk, m->key, m->keylen);
-			pack_generic(pk, m);
+			unknown++;
 			continue;
 		}
 		if (f->flags & (FCDB__F_HEADER | FCDB__F_INPUT))
 			continue;
-		msgpack_pack_uint8(pk, f->num);
-		pack_value(pk, f, m);
+		if (n < sizeof(slots) / sizeof(slots[0])) {
+			/* insertion sort by field number: objects are small */
+			tmp.f = f;
+			tmp.m = m;
+			for (j = n; j > 0 && slots[j - 1].f->num > f->num; j--)
+				slots[j] = slots[j - 1];
+			slots[j] = tmp;
+			n++;
+		}
+	}
+	count = (uint32_t)n + unknown;
+	msgpack_pack_map(pk, count);
+	for (j = 0; j < n; j++) {
+		msgpack_pack_uint8(pk, slots[j].f->num);
+		pack_value(pk, slots[j].f, slots[j].m);
+	}
+	for (i = 0; i < obj->len && unknown; i++) {
+		const fcdb__node *m = &obj->v.kids[i];
+
+		if (m->type == FCDB__NULL || fcdb__schema_find(s, m->key))
+			continue;
+		pack_str(pk, m->key, m->keylen);
+		pack_generic(pk, m);
 	}
 }
 
@@ -504,7 +525,9 @@ int fcdb__codec_decode(fcdb__arena *a, const fcdb__envelope *env,
 	ur = msgpack_unpack((const char *)env->payload, env->payload_len, &off,
 	                    &zone, &obj);
 	if (ur == MSGPACK_UNPACK_NOMEM_ERROR) {
-		rc = fcdb__error_set(FCDB_ENOMEM, NULL, 0, "out of memory");
+		/* a payload of at most 1 MiB that needs more memory than we
+		   have claims more elements than it holds */
+		rc = corrupt(&d, "payload claims more elements than it holds");
 	} else if (ur != MSGPACK_UNPACK_SUCCESS) {
 		rc = corrupt(&d, ur == MSGPACK_UNPACK_EXTRA_BYTES
 		                 ? "trailing bytes after the payload"

@@ -52,6 +52,11 @@ static int syntax_error(const char *text, size_t len, size_t off,
  * control characters and \u0000 inside strings.  cJSON would accept the
  * latter two silently (and truncate at the NUL).
  */
+static int is_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
 struct scan {
 	int depth;       /* brackets still open at the end */
 	int in_str;      /* the text ends inside a string */
@@ -75,6 +80,16 @@ static int prescan(const char *text, size_t len, struct scan *sc)
 					return syntax_error(text, len, i,
 						"\\u0000 (NUL) is not allowed in strings");
 				i++; /* skip the escaped character */
+			} else if (c == '\n' || c == '\r') {
+				size_t j = i;
+
+				while (j < len && is_ws(text[j]))
+					j++;
+				if (j == len)
+					return syntax_error(text, len, i,
+						"unexpected end of input inside a string");
+				return syntax_error(text, len, i,
+					"line break inside a string");
 			} else if (c < 0x20) {
 				return syntax_error(text, len, i,
 					"control character inside a string");
@@ -295,11 +310,6 @@ static int convert(struct conv *cv, const cJSON *j, fcdb__node *n)
 	if (n->type == FCDB__OBJ)
 		return check_duplicates(cv, n);
 	return 0;
-}
-
-static int is_ws(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
 int fcdb__json_parse(fcdb__arena *a, const char *text, size_t len,

@@ -8,6 +8,8 @@
  */
 #include "state.h"
 
+#include "error.h"
+
 #include <string.h>
 
 #define NSTATES 5  /* index 0 is "none" */
@@ -87,13 +89,15 @@ int fcdb_state_parse(fcdb_state *out, const char *name)
 	if (out)
 		*out = FCDB_STATE_NONE;
 	if (!out || !name)
-		return FCDB_EINVAL;
+		return fcdb__error_set(FCDB_EINVAL, "state", 0, "no state given");
 	for (i = 1; i < NSTATES; i++)
 		if (strcmp(name, state_names[i]) == 0) {
 			*out = (fcdb_state)i;
 			return FCDB_OK;
 		}
-	return FCDB_EINVAL;
+	return fcdb__error_set(FCDB_EINVAL, "state", 0,
+	                       "\"%.64s\" is not a state: Pending, Active, "
+	                       "Inactive or Failed", name);
 }
 
 int fcdb_update_status_parse(fcdb_update_status *out, const char *name)
@@ -103,11 +107,14 @@ int fcdb_update_status_parse(fcdb_update_status *out, const char *name)
 	if (out)
 		*out = FCDB_UPDATE_NONE;
 	if (!out || !name)
-		return FCDB_EINVAL;
+		return fcdb__error_set(FCDB_EINVAL, "lastUpdateStatus", 0,
+		                       "no lastUpdateStatus given");
 	for (i = 1; i < NSTATUS; i++)
 		if (strcmp(name, status_names[i]) == 0) {
 			*out = (fcdb_update_status)i;
 			return FCDB_OK;
 		}
-	return FCDB_EINVAL;
+	return fcdb__error_set(FCDB_EINVAL, "lastUpdateStatus", 0,
+	                       "\"%.64s\" is not a lastUpdateStatus: "
+	                       "InProgress, Successful or Failed", name);
 }

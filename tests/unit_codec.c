@@ -1,0 +1,299 @@
+/* unit_codec.c: record envelope and MessagePack payload (codec.c). */
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec.h"
+#include "error.h"
+#include "fcdb.h"
+#include "json.h"
+#include "validate.h"
+
+static fcdb__arena arena;
+
+static int setup(void **state)
+{
+	(void)state;
+	fcdb__arena_init(&arena, 4096);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	fcdb__arena_free(&arena);
+	return 0;
+}
+
+static fcdb__node *parse(const char *text, size_t len)
+{
+	fcdb__node *n = NULL;
+
+	if (fcdb__json_parse(&arena, text, len, &n))
+		fail_msg("parse: %s", fcdb_error_last()->message);
+	return n;
+}
+
+/* A validated record from a fixture (create or import shape). */
+static fcdb__node *record_from(const char *rel, int import)
+{
+	size_t len;
+	char *json = tu_slurp(tu_data(rel), &len);
+	fcdb__node *rec = NULL;
+	fcdb__vctx v;
+	int rc;
+
+	fcdb__vctx_init(&v, import ? FCDB__V_IMPORT : FCDB__V_CREATE);
+	v.region = "cn-shanghai";
+	v.account = "123";
+	v.function_id = "aa715851-1c20-4b89-a8fb-5cd2e1a0b7f3";
+	v.now = "2023-04-01T08:15:27Z";
+	rc = import ? fcdb__validate_import(&v, &arena, parse(json, len), &rec)
+	            : fcdb__validate_create(&v, &arena, parse(json, len), &rec);
+	if (rc)
+		fail_msg("%s: %s", rel, fcdb_error_last()->message);
+	fcdb__vctx_free(&v);
+	free(json);
+	return rec;
+}
+
+static char *render(const fcdb__node *n)
+{
+	fcdb__buf b;
+
+	fcdb__buf_init(&b);
+	fcdb__json_write(&b, n, NULL);
+	return fcdb__buf_take(&b, NULL);
+}
+
+static void round_trip(const fcdb__node *rec)
+{
+	fcdb__envelope env;
+	fcdb__node *back = NULL;
+	fcdb__buf enc;
+	char *a, *b;
+
+	fcdb__buf_init(&enc);
+	assert_int_equal(fcdb__codec_encode(&enc, rec, 77), 0);
+	assert_int_equal(fcdb__codec_verify(enc.data, enc.len, &env), 0);
+	assert_int_equal(env.revision, 77);
+	assert_int_equal(env.version, FCDB__FORMAT_VERSION);
+	assert_int_equal(fcdb__codec_decode(&arena, &env, &back), 0);
+	/* JSON renderings equal: nested members come back in schema order,
+	   so compare against a second round trip as well */
+	a = render(back);
+	{
+		fcdb__buf enc2;
+		fcdb__envelope env2;
+		fcdb__node *again = NULL;
+
+		fcdb__buf_init(&enc2);
+		assert_int_equal(fcdb__codec_encode(&enc2, back, 77), 0);
+		assert_int_equal(enc2.len, enc.len);
+		assert_memory_equal(enc2.data, enc.data, enc.len);
+		assert_int_equal(fcdb__codec_verify(enc2.data, enc2.len, &env2), 0);
+		assert_int_equal(fcdb__codec_decode(&arena, &env2, &again), 0);
+		b = render(again);
+		assert_string_equal(a, b);
+		free(b);
+		fcdb__buf_free(&enc2);
+	}
+	/* top-level members survive exactly */
+	for (uint32_t i = 0; i < rec->len; i++) {
+		const fcdb__node *m = &rec->v.kids[i];
+		const fcdb__node *n = fcdb__node_get(back, m->key);
+
+		if (!n)
+			fail_msg("lost member %s", m->key);
+		if (m->type == FCDB__STR || m->type == FCDB__INT ||
+		    m->type == FCDB__BOOL || m->type == FCDB__DOUBLE)
+			assert_true(fcdb__node_equal(m, n));
+	}
+	assert_int_equal(back->len, rec->len);
+	free(a);
+	fcdb__buf_free(&enc);
+}
+
+static void test_round_trip_fixtures(void **state)
+{
+	char names[16][128], rel[256];
+	size_t n = tu_list_json("valid", names, 16);
+
+	(void)state;
+	for (size_t i = 0; i < n; i++) {
+		snprintf(rel, sizeof(rel), "valid/%s", names[i]);
+		round_trip(record_from(rel, 0));
+	}
+	round_trip(record_from("import/function-full.json", 1));
+}
+
+static void test_full_record_is_small(void **state)
+{
+	fcdb__buf enc;
+
+	(void)state;
+	fcdb__buf_init(&enc);
+	assert_int_equal(fcdb__codec_encode(&enc,
+	                 record_from("import/function-full.json", 1), 1), 0);
+	/* integer keys keep the fullest fixture well under LMDB's inline
+	   value limit of ~2 KB for 4 KiB pages */
+	print_message("function-full.json: %zu bytes stored\n", enc.len);
+	assert_true(enc.len < 1600);
+	fcdb__buf_free(&enc);
+}
+
+/* Flip every bit position class of every byte: always CORRUPT. */
+static void test_every_flipped_byte_is_caught(void **state)
+{
+	fcdb__envelope env;
+	fcdb__buf enc;
+
+	(void)state;
+	fcdb__buf_init(&enc);
+	assert_int_equal(fcdb__codec_encode(&enc,
+	                 record_from("valid/create-container.json", 0), 5), 0);
+	for (size_t i = 0; i < enc.len; i++) {
+		for (int bit = 0; bit < 8; bit += 3) {
+			enc.data[i] ^= (char)(1 << bit);
+			assert_int_equal(fcdb__codec_verify(enc.data, enc.len, &env),
+			                 FCDB_ECORRUPT);
+			enc.data[i] ^= (char)(1 << bit);
+		}
+	}
+	assert_int_equal(fcdb__codec_verify(enc.data, enc.len, &env), 0);
+	for (size_t cut = 0; cut < enc.len; cut += 7)
+		assert_int_equal(fcdb__codec_verify(enc.data, cut, &env),
+		                 FCDB_ECORRUPT);
+	fcdb__buf_free(&enc);
+}
+
+static void test_version_checked_first(void **state)
+{
+	fcdb__envelope env;
+	fcdb__buf enc;
+
+	(void)state;
+	fcdb__buf_init(&enc);
+	assert_int_equal(fcdb__codec_encode(&enc,
+	                 record_from("valid/create-minimal-python.json", 0), 5), 0);
+	enc.data[0] = 9;
+	assert_int_equal(fcdb__codec_verify(enc.data, enc.len, &env), FCDB_ECORRUPT);
+	assert_non_null(strstr(fcdb_error_last()->message, "version 9"));
+	fcdb__buf_free(&enc);
+}
+
+/*
+ * Garbage with a valid hash: the decoder must refuse or accept cleanly,
+ * never crash or read out of bounds (run under ASan and valgrind).
+ */
+static void test_rehashed_garbage_never_crashes(void **state)
+{
+	uint64_t seed = tu_seed();
+	fcdb__envelope env;
+	fcdb__buf enc, junk;
+	fcdb__node *out;
+	int ok = 0, refused = 0;
+
+	(void)state;
+	fcdb__buf_init(&enc);
+	assert_int_equal(fcdb__codec_encode(&enc,
+	                 record_from("import/function-full.json", 1), 5), 0);
+	for (int round = 0; round < 3000; round++) {
+		size_t n = enc.len;
+
+		fcdb__buf_init(&junk);
+		fcdb__buf_add(&junk, enc.data, n);
+		if (round % 3 == 0) {
+			/* flip a few payload bytes */
+			for (int k = 0; k < 1 + round % 5; k++) {
+				size_t at = FCDB__ENVELOPE_SIZE +
+				            tu_rand(&seed) % (n - FCDB__ENVELOPE_SIZE);
+				junk.data[at] = (char)tu_rand(&seed);
+			}
+		} else if (round % 3 == 1) {
+			/* truncate the payload */
+			junk.len = FCDB__ENVELOPE_SIZE +
+			           tu_rand(&seed) % (n - FCDB__ENVELOPE_SIZE);
+		} else {
+			/* random payload */
+			junk.len = FCDB__ENVELOPE_SIZE;
+			for (size_t k = 0; k < tu_rand(&seed) % 300; k++)
+				fcdb__buf_addc(&junk, (char)tu_rand(&seed));
+		}
+		fcdb__codec_set_revision(junk.data, junk.len, 5);
+		assert_int_equal(fcdb__codec_verify(junk.data, junk.len, &env), 0);
+		fcdb__arena_reset(&arena);
+		if (fcdb__codec_decode(&arena, &env, &out) == 0)
+			ok++;
+		else {
+			assert_int_equal(fcdb_error_last()->code, FCDB_ECORRUPT);
+			refused++;
+		}
+		fcdb__buf_free(&junk);
+	}
+	print_message("garbage: %d decoded, %d refused\n", ok, refused);
+	assert_true(refused > 0);
+	fcdb__buf_free(&enc);
+}
+
+static void test_record_limit(void **state)
+{
+	fcdb__node *rec = record_from("valid/create-minimal-python.json", 0);
+	fcdb__node big;
+	fcdb__buf enc;
+	char *text = malloc(1100 * 1024);
+
+	(void)state;
+	memset(text, 'x', 1100 * 1024);
+	memset(&big, 0, sizeof(big));
+	fcdb__node_set_str(&big, text, 1100 * 1024);
+	assert_int_equal(fcdb__record_set(&arena, rec, "description", &big), 0);
+	fcdb__buf_init(&enc);
+	assert_int_equal(fcdb__codec_encode(&enc, rec, 1), FCDB_EINVAL);
+	assert_non_null(strstr(fcdb_error_last()->message, "1 MiB"));
+	fcdb__buf_free(&enc);
+	free(text);
+}
+
+static void test_unknown_fields_kept(void **state)
+{
+	fcdb__node *rec = record_from("valid/create-minimal-python.json", 0);
+	const char *xj = "{\"x\":[1,2.5,\"s\",null,{\"k\":true}]}";
+	fcdb__node *extra = parse(xj, strlen(xj));
+	fcdb__envelope env;
+	fcdb__node *back;
+	fcdb__buf enc;
+	char *a, *b;
+
+	(void)state;
+	assert_int_equal(fcdb__record_set(&arena, rec, "legacyField",
+	                                  fcdb__node_get(extra, "x")), 0);
+	fcdb__buf_init(&enc);
+	assert_int_equal(fcdb__codec_encode(&enc, rec, 3), 0);
+	assert_int_equal(fcdb__codec_verify(enc.data, enc.len, &env), 0);
+	assert_int_equal(fcdb__codec_decode(&arena, &env, &back), 0);
+	a = render(fcdb__node_get(rec, "legacyField"));
+	b = render(fcdb__node_get(back, "legacyField"));
+	assert_string_equal(a, b);
+	assert_string_equal(back->v.kids[back->len - 1].key, "legacyField");
+	free(a);
+	free(b);
+	fcdb__buf_free(&enc);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_round_trip_fixtures),
+		T(test_full_record_is_small),
+		T(test_every_flipped_byte_is_caught),
+		T(test_version_checked_first),
+		T(test_rehashed_garbage_never_crashes),
+		T(test_record_limit),
+		T(test_unknown_fields_kept),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
