@@ -495,6 +495,80 @@ static int dec_object(struct dec *d, const fcdb__schema *s,
 	return dec_object_ex(d, s, o, n, NULL, 0);
 }
 
+/*
+ * Bounds check before msgpack-c sees a payload.  msgpack_unpack allocates
+ * an array for the element count a header claims before it reads a single
+ * element, so 30 bytes of garbage claiming 2^31 elements ask for 32 GB.
+ * Every element takes at least one byte, so a payload that claims more
+ * elements (or longer strings) than it has bytes left is damaged: this
+ * walk refuses it without allocating anything.  It only measures; the
+ * decoding proper stays msgpack-c's.
+ */
+static int payload_bounded(const uint8_t *p, size_t len)
+{
+	size_t i = 0, need = 1;
+
+	while (need) {
+		uint64_t n = 0, skip = 0, add = 0;
+		uint8_t b;
+		int w = 0;
+
+		if (i >= len)
+			return 0;
+		need--;
+		b = p[i++];
+		if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3)
+			continue;
+		if (b >= 0x80 && b <= 0x8f) {
+			add = 2u * (b & 0x0fu);
+		} else if (b >= 0x90 && b <= 0x9f) {
+			add = b & 0x0fu;
+		} else if (b >= 0xa0 && b <= 0xbf) {
+			skip = b & 0x1fu;
+		} else {
+			switch (b) {
+			case 0xc4: case 0xd9: w = 1; break;          /* bin8, str8 */
+			case 0xc5: case 0xda: w = 2; break;          /* bin16, str16 */
+			case 0xc6: case 0xdb: w = 4; break;          /* bin32, str32 */
+			case 0xc7: w = 1; skip = 1; break;           /* ext8 */
+			case 0xc8: w = 2; skip = 1; break;           /* ext16 */
+			case 0xc9: w = 4; skip = 1; break;           /* ext32 */
+			case 0xca: case 0xce: case 0xd2: skip = 4; break;
+			case 0xcb: case 0xcf: case 0xd3: skip = 8; break;
+			case 0xcc: case 0xd0: skip = 1; break;
+			case 0xcd: case 0xd1: skip = 2; break;
+			case 0xd4: skip = 2; break;                  /* fixext 1..16 */
+			case 0xd5: skip = 3; break;
+			case 0xd6: skip = 5; break;
+			case 0xd7: skip = 9; break;
+			case 0xd8: skip = 17; break;
+			case 0xdc: w = 2; add = 1; break;            /* array16 */
+			case 0xdd: w = 4; add = 1; break;            /* array32 */
+			case 0xde: w = 2; add = 2; break;            /* map16 */
+			case 0xdf: w = 4; add = 2; break;            /* map32 */
+			default: return 0;                           /* 0xc1 */
+			}
+			if (w) {
+				if (len - i < (size_t)w)
+					return 0;
+				for (int k = 0; k < w; k++)
+					n = (n << 8) | p[i++];
+				if (add)
+					add *= n;
+				else
+					skip += n;
+			}
+		}
+		if (skip > len - i)
+			return 0;
+		i += (size_t)skip;
+		need += (size_t)add;
+		if (need > len - i)
+			return 0;
+	}
+	return 1;
+}
+
 int fcdb__codec_decode(fcdb__arena *a, const fcdb__envelope *env,
                        fcdb__node **out)
 {
@@ -522,6 +596,10 @@ int fcdb__codec_decode(fcdb__arena *a, const fcdb__envelope *env,
 	memset(root, 0, sizeof(*root));
 	if (!msgpack_zone_init(&zone, 4096))
 		return fcdb__error_set(FCDB_ENOMEM, NULL, 0, "out of memory");
+	if (!payload_bounded(env->payload, env->payload_len)) {
+		msgpack_zone_destroy(&zone);
+		return corrupt(&d, "payload claims more than it holds");
+	}
 	ur = msgpack_unpack((const char *)env->payload, env->payload_len, &off,
 	                    &zone, &obj);
 	if (ur == MSGPACK_UNPACK_NOMEM_ERROR) {

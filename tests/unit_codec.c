@@ -238,6 +238,36 @@ static void test_rehashed_garbage_never_crashes(void **state)
 	fcdb__buf_free(&enc);
 }
 
+/* Headers that claim billions of elements are refused before msgpack-c
+   allocates for them (it would ask for tens of gigabytes). */
+static void test_huge_claims_refused_without_allocating(void **state)
+{
+	static const char *const payloads[] = {
+		"\xdd\xff\xff\xff\xff",          /* array32 of 4G elements */
+		"\xdf\x7f\xff\xff\xff\x01",     /* map32 of 2G pairs */
+		"\x81\x01\xdb\xff\xff\xff\xf0", /* str32 of 4 GB */
+		"\x81\x01\xc6\x00\x10\x00\x00", /* bin32 past the end */
+		"\x81\x01\xc1",                   /* never-used byte */
+	};
+	static const size_t lens[] = { 5, 6, 7, 7, 3 };
+	uint8_t rec[64];
+	fcdb__envelope env;
+	fcdb__node *out;
+
+	(void)state;
+	for (size_t i = 0; i < 5; i++) {
+		memset(rec, 0, FCDB__ENVELOPE_SIZE);
+		rec[0] = FCDB__FORMAT_VERSION;
+		rec[2] = 1;
+		rec[3] = 1;
+		memcpy(rec + FCDB__ENVELOPE_SIZE, payloads[i], lens[i]);
+		fcdb__codec_set_revision(rec, FCDB__ENVELOPE_SIZE + lens[i], 1);
+		assert_int_equal(fcdb__codec_verify(rec, FCDB__ENVELOPE_SIZE + lens[i],
+		                                    &env), 0);
+		assert_int_equal(fcdb__codec_decode(&arena, &env, &out), FCDB_ECORRUPT);
+	}
+}
+
 static void test_record_limit(void **state)
 {
 	fcdb__node *rec = record_from("valid/create-minimal-python.json", 0);
@@ -292,6 +322,7 @@ int main(void)
 		T(test_every_flipped_byte_is_caught),
 		T(test_version_checked_first),
 		T(test_rehashed_garbage_never_crashes),
+		T(test_huge_claims_refused_without_allocating),
 		T(test_record_limit),
 		T(test_unknown_fields_kept),
 	};
