@@ -109,17 +109,25 @@ tools/fcdb: $(TOOL_OBJ) $(STATIC)
 tests/bin:
 	mkdir -p $@
 
-tests/%.o: tests/%.c .flags
+# Unit tests include src/ headers; API tests must not (see the rule below).
+tests/unit_%.o: tests/unit_%.c .flags
 	$(CC) $(ALL_CFLAGS) -Isrc -c $< -o $@
+
+tests/%.o: tests/%.c .flags
+	$(CC) $(ALL_CFLAGS) -Ibench -c $< -o $@
 
 # Unit tests see the internals: static archive, src/ headers.
 tests/bin/unit_%: tests/unit_%.o tests/testutil.o $(STATIC) | tests/bin
 	$(CC) $(ALL_LDFLAGS) -o $@ $< tests/testutil.o $(STATIC) $(LIBS) -lcmocka
 
-# API tests see only fcdb.h and link the shared library.
-tests/bin/api_%: tests/api_%.o tests/testutil.o $(SHARED) | tests/bin
-	$(CC) $(ALL_LDFLAGS) -o $@ $< tests/testutil.o -Lsrc -lfcdb \
-	  -Wl,-rpath,'$$ORIGIN/../../src' -lcmocka -lpthread
+bench/%.o: bench/%.c .flags
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# API tests see only fcdb.h (and the bench's corpus generator) and link
+# the shared library.
+tests/bin/api_%: tests/api_%.o tests/testutil.o bench/corpus.o $(SHARED) | tests/bin
+	$(CC) $(ALL_LDFLAGS) -o $@ $< tests/testutil.o bench/corpus.o -Lsrc -lfcdb \
+	  -Wl,-rpath,'$$ORIGIN/../../src' -lcmocka -lcjson -lpthread
 
 # The README's C example, extracted and compiled as a user would.
 tests/readme_example.c: README.md tests/extract-example.sh
@@ -170,8 +178,8 @@ uninstall:
 
 clean:
 	rm -f src/*.o src/*.d src/*.a src/*.so src/*.so.* tests/*.o tests/*.d \
-	  tools/*.o tools/*.d tools/fcdb \
+	  tools/*.o tools/*.d tools/fcdb bench/*.o bench/*.d \
 	  tests/readme_example.c .flags
 	rm -rf tests/bin
 
--include $(wildcard src/*.d tests/*.d tools/*.d)
+-include $(wildcard src/*.d tests/*.d tools/*.d bench/*.d)

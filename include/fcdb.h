@@ -512,6 +512,115 @@ FCDB_API int fcdb_check(fcdb *db, fcdb_check_fn report, void *ctx,
 FCDB_API int fcdb_backup(fcdb *db, const char *dest);
 
 /* ------------------------------------------------------------------ */
+/* Export and import                                                   */
+
+/* Progress: called every few thousand records with the count so far. */
+typedef void (*fcdb_progress_fn)(void *ctx, uint64_t records);
+
+/* Output sink: write `len` bytes; return 0, or non-zero to stop (the
+   call then fails with FCDB_EIO). */
+typedef int (*fcdb_write_fn)(void *ctx, const char *data, size_t len);
+
+/* Input source: fill up to `cap` bytes of `buf`, set *got (0 at the
+   end); return 0, or non-zero on a read error (FCDB_EIO). */
+typedef int (*fcdb_read_fn)(void *ctx, char *buf, size_t cap, size_t *got);
+
+/* Input rewind, for retrying after the map grew; 0 on success. */
+typedef int (*fcdb_rewind_fn)(void *ctx);
+
+#define FCDB_FORMAT_NDJSON 0 /* one Function per line */
+#define FCDB_FORMAT_JSON   1 /* {"version":1,"region":..,"accountId":..,"functions":[..]} */
+
+#define FCDB_EXPORT_OPTIONS_VERSION 1
+
+typedef struct fcdb_export_options {
+	unsigned int version;   /* FCDB_EXPORT_OPTIONS_VERSION */
+	int format;             /* FCDB_FORMAT_* */
+	const char *prefix;     /* names starting with this; NULL: all */
+	fcdb_progress_fn progress;
+	void *progress_ctx;
+} fcdb_export_options;
+
+FCDB_API void fcdb_export_options_init(fcdb_export_options *opts);
+
+/*
+ * fcdb_export: write every Function (or those under a prefix) in name
+ * order, in the service's shape without the store-local "revision", the
+ * registry password unmasked.  Streams from one read snapshot: memory
+ * does not grow with the store and writers are not blocked.  *count (may
+ * be NULL) gets the number of functions written.  Returns FCDB_OK,
+ * FCDB_EIO (the sink failed), FCDB_ECORRUPT (names the record), FCDB_ENOMEM,
+ * FCDB_EMISUSE.
+ */
+FCDB_API int fcdb_export(fcdb *db, fcdb_write_fn write, void *write_ctx,
+                         const fcdb_export_options *opts, uint64_t *count);
+
+#define FCDB_IMPORT_CREATE  0 /* any existing name refuses the whole import */
+#define FCDB_IMPORT_UPSERT  1 /* create new names, replace existing ones */
+#define FCDB_IMPORT_REPLACE 2 /* the store's contents become exactly the input */
+
+#define FCDB_IMPORT_DRY_RUN 0x1u /* validate everything, write nothing */
+#define FCDB_IMPORT_LENIENT 0x2u /* skip range and ratio rules; keep unknown
+                                    top-level fields */
+
+#define FCDB_IMPORT_OPTIONS_VERSION 1
+
+typedef struct fcdb_import_options {
+	unsigned int version;   /* FCDB_IMPORT_OPTIONS_VERSION */
+	int mode;               /* FCDB_IMPORT_* */
+	unsigned int flags;     /* FCDB_IMPORT_DRY_RUN | FCDB_IMPORT_LENIENT */
+	fcdb_rewind_fn rewind;  /* may be NULL: see fcdb_import */
+	fcdb_progress_fn progress;
+	void *progress_ctx;
+} fcdb_import_options;
+
+typedef struct fcdb_import_report {
+	uint64_t records;   /* records read */
+	uint64_t created;
+	uint64_t updated;
+	uint64_t unchanged;
+	uint64_t deleted;   /* replace mode */
+	uint64_t revision;  /* the store revision after the import */
+} fcdb_import_report;
+
+FCDB_API void fcdb_import_options_init(fcdb_import_options *opts);
+
+/*
+ * fcdb_import: load Functions from `read`, detecting the shape from the
+ * content: NDJSON (one object per line, or any sequence of objects), a JSON
+ * array of Functions, a single Function, fcdb's JSON export, or the
+ * service's ListFunctions output ({"functions":[...],"nextToken":...}).
+ *
+ * Each record is validated like a create, keeping its computed fields
+ * (functionId, times, codeChecksum, codeSize, states and reasons), which
+ * must be well formed; functionArn must name this store's region and
+ * account and the record's own name; "revision" is ignored.  Missing
+ * computed fields (a ListFunctions page has no states) are filled in:
+ * state Active, lastUpdateStatus Successful, a new functionId, the time
+ * now.  Names must be unique within the input; so must functionIds
+ * within the resulting store.
+ *
+ * The whole import is one write transaction: all records land or none,
+ * and the store revision goes up by one (each record written carries it;
+ * unchanged records keep theirs).  NDJSON is read one record at a time,
+ * each at most 1 MiB of text.  Memory: fcdb's own use is constant, but
+ * LMDB holds a write transaction's dirty pages in memory (up to 512 MiB,
+ * then it spills them to the file), so a large import costs about as much
+ * memory as the data it writes, up to that limit.  When the map must grow
+ * mid-import the transaction is restarted: give `rewind` for that, or the
+ * import fails with FCDB_EIO asking for a larger map_size.
+ *
+ * Errors name the record (NDJSON line, array index) and the field path.
+ * Returns FCDB_OK, FCDB_EINVAL (bad record, shape, duplicate), FCDB_EEXISTS
+ * (create mode, a name exists), FCDB_EIO, FCDB_ECORRUPT, FCDB_ENOMEM,
+ * FCDB_EMISUSE.  On failure nothing is written.  *report (may be NULL) is
+ * filled on success and on a dry run.
+ */
+FCDB_API int fcdb_import(fcdb *db, fcdb_read_fn read, void *read_ctx,
+                         const fcdb_import_options *opts,
+                         fcdb_import_report *report);
+
+/* ------------------------------------------------------------------ */
 /* Code checksum                                                       */
 
 /*
