@@ -21,6 +21,10 @@
  * that defines `const struct cli_command cmd_<verb>`.
  */
 #define COMMANDS(X)          \
+	X(init)              \
+	X(create)            \
+	X(get)               \
+	X(list)              \
 	X(checksum)          \
 	X(help)              \
 	X(version)
