@@ -25,6 +25,10 @@
 	X(create)            \
 	X(get)               \
 	X(list)              \
+	X(update)            \
+	X(delete)            \
+	X(set_state)         \
+	X(set_update_status) \
 	X(checksum)          \
 	X(help)              \
 	X(version)
