@@ -30,6 +30,9 @@
 	X(set_state)         \
 	X(set_update_status) \
 	X(checksum)          \
+	X(stats)             \
+	X(check)             \
+	X(backup)            \
 	X(help)              \
 	X(version)
 
