@@ -5,9 +5,9 @@
 #include "common.h"
 
 static const struct cli_option options[] = {
-	{ "code", "ZIP", "read the code package from file ZIP (- for stdin)" },
+	{ "code", "ZIP", "read the code package from file ZIP (- for stdin)", 0 },
 	CLI_OPTION_SHOW_SECRETS,
-	{ NULL, NULL, NULL }
+	{ NULL, NULL, NULL, 0 }
 };
 
 static int run(const struct cli_args *args)

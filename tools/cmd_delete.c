@@ -3,7 +3,7 @@
 
 static const struct cli_option options[] = {
 	CLI_OPTION_IF_REVISION,
-	{ NULL, NULL, NULL }
+	{ NULL, NULL, NULL, 0 }
 };
 
 static int run(const struct cli_args *args)

@@ -2,10 +2,10 @@
 #include "common.h"
 
 static const struct cli_option options[] = {
-	{ "arn", "ARN", "look the function up by its functionArn" },
-	{ "id", "ID", "look the function up by its functionId" },
+	{ "arn", "ARN", "look the function up by its functionArn", 0 },
+	{ "id", "ID", "look the function up by its functionId", 0 },
 	CLI_OPTION_SHOW_SECRETS,
-	{ NULL, NULL, NULL }
+	{ NULL, NULL, NULL, 0 }
 };
 
 static int run(const struct cli_args *args)

@@ -5,10 +5,10 @@
 #include "common.h"
 
 static const struct cli_option options[] = {
-	{ "region", "R", "region of the store's ARNs (default cn-hangzhou)" },
+	{ "region", "R", "region of the store's ARNs (default cn-hangzhou)", 0 },
 	{ "account-id", "A", "account of the ARNs, digits (default "
-	  "1000000000000000)" },
-	{ NULL, NULL, NULL }
+	  "1000000000000000)", 0 },
+	{ NULL, NULL, NULL, 0 }
 };
 
 static int run(const struct cli_args *args)

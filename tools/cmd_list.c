@@ -5,14 +5,14 @@
 #include "common.h"
 
 static const struct cli_option options[] = {
-	{ "prefix", "P", "only names starting with P" },
-	{ "limit", "N", "at most N functions per page, 1 to 100 (default 20)" },
-	{ "next-token", "T", "the page after the one that printed nextToken T" },
-	{ "runtime", "R", "only functions of runtime R" },
-	{ "state", "S", "only state S: Pending, Active, Inactive or Failed" },
-	{ "format", "F", "json (default) or table" },
+	{ "prefix", "P", "only names starting with P", 0 },
+	{ "limit", "N", "at most N functions per page, 1 to 100 (default 20)", 0 },
+	{ "next-token", "T", "the page after the one that printed nextToken T", 0 },
+	{ "runtime", "R", "only functions of runtime R", 0 },
+	{ "state", "S", "only state S: Pending, Active, Inactive or Failed", 0 },
+	{ "format", "F", "json (default) or table", 0 },
 	CLI_OPTION_SHOW_SECRETS,
-	{ NULL, NULL, NULL }
+	{ NULL, NULL, NULL, 0 }
 };
 
 static int print_json(const fcdb_list *list, unsigned int flags)

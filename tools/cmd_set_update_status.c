@@ -2,11 +2,11 @@
 #include "common.h"
 
 static const struct cli_option options[] = {
-	{ "reason-code", "C", "lastUpdateStatusReasonCode" },
-	{ "reason", "TEXT", "lastUpdateStatusReason" },
+	{ "reason-code", "C", "lastUpdateStatusReasonCode", 0 },
+	{ "reason", "TEXT", "lastUpdateStatusReason", 0 },
 	CLI_OPTION_IF_REVISION,
 	CLI_OPTION_SHOW_SECRETS,
-	{ NULL, NULL, NULL }
+	{ NULL, NULL, NULL, 0 }
 };
 
 static int run(const struct cli_args *args)

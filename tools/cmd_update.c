@@ -5,11 +5,11 @@
 #include "common.h"
 
 static const struct cli_option options[] = {
-	{ "code", "ZIP", "read the code package from file ZIP (- for stdin)" },
+	{ "code", "ZIP", "read the code package from file ZIP (- for stdin)", 0 },
 	CLI_OPTION_IF_REVISION,
-	{ "async", NULL, "leave lastUpdateStatus InProgress (asynchronous)" },
+	{ "async", NULL, "leave lastUpdateStatus InProgress (asynchronous)", 0 },
 	CLI_OPTION_SHOW_SECRETS,
-	{ NULL, NULL, NULL }
+	{ NULL, NULL, NULL, 0 }
 };
 
 static int run(const struct cli_args *args)

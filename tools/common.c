@@ -1,6 +1,9 @@
 /* common.c: helpers shared by the fcdb command's files (see common.h). */
 #include "common.h"
 
+#include <time.h>
+#include <unistd.h>
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -128,11 +131,21 @@ int cli_args_parse(struct cli_args *a, int argc, char **argv)
 			a->help = 1;
 			continue;
 		}
-		if (s[1] != '-')
-			return cli_usage(cmd, "unknown option %s", s);
-		name = s + 2;
-		eq = strchr(name, '=');
-		len = eq ? (size_t)(eq - name) : strlen(name);
+		if (s[1] != '-') {
+			/* a one-letter alias: -o FILE */
+			for (k = 0; cmd->options && cmd->options[k].name; k++)
+				if (cmd->options[k].letter == s[1] && s[2] == '\0')
+					break;
+			if (!cmd->options || !cmd->options[k].name)
+				return cli_usage(cmd, "unknown option %s", s);
+			name = cmd->options[k].name;
+			eq = NULL;
+			len = strlen(name);
+		} else {
+			name = s + 2;
+			eq = strchr(name, '=');
+			len = eq ? (size_t)(eq - name) : strlen(name);
+		}
 		k = find_option(cmd->options, name, len);
 		if (k < 0 && !(len == 2 && memcmp(name, "db", 2) == 0))
 			return cli_usage(cmd, "unknown option --%.*s", (int)len,
@@ -201,7 +214,7 @@ void cli_print_help(FILE *out, const struct cli_command *cmd)
 
 	for (o = cmd->options; o && o->name; o++) {
 		int w = 2 + (int)strlen(o->name) + (o->arg ? 1 + (int)strlen(o->arg)
-		                                           : 0);
+		                                           : 0) + (o->letter ? 4 : 0);
 		if (w > width)
 			width = w;
 	}
@@ -211,8 +224,11 @@ void cli_print_help(FILE *out, const struct cli_command *cmd)
 		fprintf(out, "\n%s", cmd->details);
 	fputs("\nOptions:\n", out);
 	for (o = cmd->options; o && o->name; o++) {
-		int w = fprintf(out, "  --%s%s%s", o->name, o->arg ? " " : "",
-		                o->arg ? o->arg : "");
+		int w = o->letter
+		        ? fprintf(out, "  -%c, --%s%s%s", o->letter, o->name,
+		                  o->arg ? " " : "", o->arg ? o->arg : "")
+		        : fprintf(out, "  --%s%s%s", o->name, o->arg ? " " : "",
+		                  o->arg ? o->arg : "");
 		fprintf(out, "%*s  %s\n", width + 2 - w, "", o->help);
 	}
 	fprintf(out, "  %-*s  %s\n", width, "--db PATH",
@@ -404,4 +420,55 @@ void cli_json_raw(struct cli_json *w, const char *key, const char *json)
 void cli_json_end(struct cli_json *w)
 {
 	fputc('\n', w->out);
+}
+
+/* ---- progress ---- */
+
+static double now_seconds(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+void cli_progress_init(struct cli_progress *p, const char *verb)
+{
+	memset(p, 0, sizeof(*p));
+	p->verb = verb;
+	p->enabled = isatty(STDERR_FILENO);
+	p->start = p->last = now_seconds();
+}
+
+static void progress_draw(struct cli_progress *p, double t)
+{
+	double rate = t > p->start ? (double)p->records / (t - p->start) : 0;
+
+	fprintf(stderr, "\r%s: %llu records, %.0f records/s", p->verb,
+	        (unsigned long long)p->records, rate);
+	fflush(stderr);
+	p->shown = 1;
+	p->last = t;
+}
+
+void cli_progress_update(void *ctx, uint64_t records)
+{
+	struct cli_progress *p = ctx;
+	double t;
+
+	p->records = records;
+	if (!p->enabled)
+		return;
+	t = now_seconds();
+	if (t - p->start >= 1.0 && t - p->last >= 0.2)
+		progress_draw(p, t);
+}
+
+void cli_progress_end(struct cli_progress *p, uint64_t records)
+{
+	p->records = records;
+	if (!p->shown)
+		return;
+	progress_draw(p, now_seconds());
+	fputc('\n', stderr);
 }

@@ -34,6 +34,7 @@ struct cli_option {
 	const char *name; /* without the dashes; NULL ends a table */
 	const char *arg;  /* placeholder of its value ("ZIP"); NULL: a flag */
 	const char *help; /* one line for `fcdb help COMMAND` */
+	char letter;      /* a one-letter alias (-o), or 0 */
 };
 
 struct cli_command;
@@ -65,9 +66,9 @@ struct cli_command {
 
 /* Options several commands share, so their help reads the same. */
 #define CLI_OPTION_SHOW_SECRETS \
-	{ "show-secrets", NULL, "show the registry password, not abc***" }
+	{ "show-secrets", NULL, "show the registry password, not abc***", 0 }
 #define CLI_OPTION_IF_REVISION \
-	{ "if-revision", "N", "refuse unless the function's revision is N" }
+	{ "if-revision", "N", "refuse unless the function's revision is N", 0 }
 
 /* ---- parsing ---- */
 
@@ -176,5 +177,25 @@ void cli_json_bool(struct cli_json *w, const char *key, int value);
 void cli_json_raw(struct cli_json *w, const char *key, const char *json);
 /* Ends the top-level value with a newline. */
 void cli_json_end(struct cli_json *w);
+
+/* ---- progress ---- */
+
+/*
+ * Progress of a long import or export on stderr: shown only when stderr
+ * is a terminal and the work has run for a second, redrawn at most five
+ * times a second, finished with a newline by cli_progress_end.
+ */
+struct cli_progress {
+	const char *verb;  /* "import", "export" */
+	int enabled;
+	int shown;
+	double start, last;
+	uint64_t records;
+};
+
+void cli_progress_init(struct cli_progress *p, const char *verb);
+/* An fcdb_progress_fn; ctx is the struct cli_progress. */
+void cli_progress_update(void *ctx, uint64_t records);
+void cli_progress_end(struct cli_progress *p, uint64_t records);
 
 #endif /* FCDB_TOOLS_COMMON_H */

@@ -30,6 +30,8 @@
 	X(set_state)         \
 	X(set_update_status) \
 	X(checksum)          \
+	X(export)            \
+	X(import)            \
 	X(stats)             \
 	X(check)             \
 	X(backup)            \
