@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <lmdb.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,10 +157,37 @@ static int open_dbis(fcdb__store *s)
 	return FCDB_OK;
 }
 
+/*
+ * A data file shorter than the pages its meta page claims (a truncated
+ * copy, a full disk during cp) would be mapped past its end, and reading
+ * such a page kills the process with SIGBUS.  Refuse it at open instead.
+ */
+static int check_file_size(fcdb__store *s)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	struct stat fst;
+	uint64_t need;
+
+	if (mdb_env_info(s->env, &info) || mdb_env_stat(s->env, &st) ||
+	    stat(s->path, &fst) != 0)
+		return FCDB_OK; /* nothing to compare; LMDB will complain */
+	need = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
+	if ((uint64_t)fst.st_size < need)
+		return fcdb__error_set(FCDB_ECORRUPT, NULL, 0,
+		                       "%s is truncated: %llu bytes, but its "
+		                       "pages need %llu", s->path,
+		                       (unsigned long long)fst.st_size,
+		                       (unsigned long long)need);
+	return FCDB_OK;
+}
+
 int fcdb__store_open(fcdb__store **out, const char *path, unsigned flags,
                      uint64_t map_size)
 {
 	pthread_rwlockattr_t attr;
+	char lock[4096 + 8] = "";
+	int had_lock = 1;
 	unsigned eflags = MDB_NOSUBDIR | MDB_NOTLS;
 	fcdb__store *s;
 	int rc, dead;
@@ -191,6 +219,13 @@ int fcdb__store_open(fcdb__store **out, const char *path, unsigned flags,
 		eflags |= MDB_RDONLY;
 	if (flags & FCDB__STORE_NOSYNC)
 		eflags |= MDB_NOSYNC;
+	if (strlen(path) + 6 > sizeof(lock)) {
+		rc = fcdb__error_set(FCDB_EIO, NULL, ENAMETOOLONG,
+		                     "the store path is too long");
+		goto fail;
+	}
+	snprintf(lock, sizeof(lock), "%s-lock", path);
+	had_lock = access(lock, F_OK) == 0;
 	rc = mdb_env_open(s->env, path, eflags, 0600);
 	if (rc) {
 		if (rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH)
@@ -203,6 +238,9 @@ int fcdb__store_open(fcdb__store **out, const char *path, unsigned flags,
 			                     mdb_strerror(rc));
 		goto fail;
 	}
+	rc = check_file_size(s);
+	if (rc)
+		goto fail;
 	mdb_reader_check(s->env, &dead);
 	rc = open_dbis(s);
 	if (rc)
@@ -211,6 +249,9 @@ int fcdb__store_open(fcdb__store **out, const char *path, unsigned flags,
 	return FCDB_OK;
 fail:
 	fcdb__store_close(s);
+	/* a refused open leaves no lock file of its own behind */
+	if (!had_lock && lock[0])
+		unlink(lock);
 	return rc;
 }
 

@@ -283,6 +283,40 @@ static void test_adopts_map_grown_elsewhere(void **state)
 	fcdb__store_close(s);
 }
 
+/* A data file cut short is refused at open, never mapped past its end
+   (which would be SIGBUS on the first read of a missing page). */
+static void test_truncated_file_refused(void **state)
+{
+	static char val[1500];
+	fcdb__store *s = NULL;
+	char cut[400], lock[420], *data;
+	size_t len;
+
+	(void)state;
+	memset(val, 't', sizeof(val));
+	assert_int_equal(fcdb__store_open(&s, sb.store, FCDB__STORE_NOSYNC, 0), 0);
+	for (int i = 0; i < 50; i++) {
+		char key[16];
+		struct kv kv = { key, val, sizeof(val), 0 };
+		snprintf(key, sizeof(key), "k%02d", i);
+		assert_int_equal(fcdb__store_write(s, put_body, &kv), 0);
+	}
+	fcdb__store_close(s);
+	data = tu_slurp(sb.store, &len);
+	assert_true(len > 16384);
+	snprintf(cut, sizeof(cut), "%s/cut.fcdb", sb.dir);
+	tu_write(cut, data, 12288);
+	free(data);
+	s = NULL;
+	assert_int_equal(fcdb__store_open(&s, cut, FCDB__STORE_READONLY, 0),
+	                 FCDB_ECORRUPT);
+	assert_null(s);
+	assert_non_null(strstr(fcdb_error_last()->message, "truncated"));
+	assert_int_equal(fcdb__store_open(&s, cut, 0, 0), FCDB_ECORRUPT);
+	snprintf(lock, sizeof(lock), "%s-lock", cut);
+	assert_int_not_equal(access(lock, F_OK), 0);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -295,6 +329,7 @@ int main(void)
 		T(test_cursor_order),
 		T(test_read_txns_reused),
 		T(test_adopts_map_grown_elsewhere),
+		T(test_truncated_file_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

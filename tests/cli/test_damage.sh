@@ -120,16 +120,37 @@ test_not_a_store() {
 
 test_unreadable_store() {
 	create_fixture create-minimal-python.json
-	if [ "$(id -u)" -eq 0 ]; then
-		echo "    (running as root: permission bits do not stop reads; skipped)"
-		return 0
+	# a path that cannot be opened, whoever runs the test
+	printf 'x' >plainfile
+	run --db plainfile/store.fcdb list
+	expect_error 1 IOError plainfile/store.fcdb
+	run --db plainfile/store.fcdb create "$DATA/valid/create-minimal-python.json"
+	expect_error 1 IOError plainfile/store.fcdb
+	# permission bits stop everyone but root
+	if [ "$(id -u)" -ne 0 ]; then
+		chmod 000 "$FCDB_PATH"
+		run list
+		chmod 600 "$FCDB_PATH"
+		expect_error 1 IOError
 	fi
-	chmod 000 "$FCDB_PATH"
-	run list
-	chmod 600 "$FCDB_PATH"
-	expect_error 1 IOError
+}
+
+# A copy cut short (a full disk during cp) must be refused at open: its
+# pages would be mapped past the end of the file, and reading them kills
+# the process with SIGBUS.
+test_truncated_store() {
+	create_fixture create-minimal-python.json
+	create_fixture create-container.json
+	head -c 8192 "$FCDB_PATH" >cut.fcdb
+	for cmd in list check stats "get hello-python" export; do
+		run --db cut.fcdb $cmd
+		expect_error 1 StoreCorrupted "truncated"
+	done
+	[ ! -e cut.fcdb-lock ] || fail "a refused open left a lock file"
+	run --db cut.fcdb create "$DATA/valid/create-with-checksum.json"
+	expect_error 1 StoreCorrupted "truncated"
 }
 
 run_tests test_check_reports_record test_reads_report_record \
 	test_writes_on_damage test_backup_of_damage test_not_a_store \
-	test_unreadable_store
+	test_unreadable_store test_truncated_store
