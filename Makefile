@@ -46,6 +46,9 @@ CLI_TESTS  = $(sort $(wildcard tests/cli/test_*.sh))
         clean help valgrind
 .DEFAULT_GOAL := all
 
+# Keep object files make considers intermediate (test and bench objects).
+.SECONDARY:
+
 all: lib $(TOOL)
 
 help:
@@ -148,6 +151,11 @@ check-exports: $(SHARED)
 	  | grep -v -E '^fcdb_[a-z0-9]' | grep -v -E '^(_init|_fini)$$' || true); \
 	if [ -n "$$bad" ]; then echo "exported non-fcdb_ symbols: $$bad"; exit 1; fi; \
 	echo "check-exports: only fcdb_* exported ($$(nm -D --defined-only $(SHARED) | grep -c ' T fcdb_') functions)"
+
+# The main job on a demo store: see tools/demo.sh.
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@FCDB=$(CURDIR)/tools/fcdb sh tools/demo.sh
 
 test: deps
 	@$(MAKE) --no-print-directory all $(TEST_BINS) check-header check-exports
