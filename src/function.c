@@ -44,15 +44,27 @@ void fcdb_function_free(fcdb_function *fn)
 
 void fcdb__function_index(fcdb_function *fn)
 {
+	const fcdb__schema *s = &fcdb__schema_function;
 	const fcdb__node *st, *us;
 	uint32_t i;
+	size_t k = 0;
 
 	memset(fn->top, 0, sizeof(fn->top));
 	for (i = 0; i < fn->root->len; i++) {
 		const fcdb__node *m = &fn->root->v.kids[i];
-		const fcdb__field *f = fcdb__schema_find(&fcdb__schema_function,
-		                                         m->key);
+		const fcdb__field *f = NULL;
 
+		/* Members come in schema order with the schema's own name
+		   pointers (decoder and builder both use them): a merge walk
+		   with pointer compares finds each field without strcmp. */
+		while (k < s->count && s->fields[k].name != m->key &&
+		       strcmp(s->fields[k].name, m->key) < 0)
+			k++;
+		if (k < s->count && (s->fields[k].name == m->key ||
+		                     strcmp(s->fields[k].name, m->key) == 0))
+			f = &s->fields[k];
+		else
+			f = fcdb__schema_find(s, m->key);
 		if (f && f->num && f->num <= FCDB__FN_MAX)
 			fn->top[f->num] = m;
 	}
@@ -80,6 +92,8 @@ int fcdb__function_load(fcdb_function *fn, const void *rec, size_t len,
 		return rc;
 	fn->revision = env.revision;
 	fcdb__function_index(fn);
+	fn->state = (fcdb_state)env.state;
+	fn->status = (fcdb_update_status)env.status;
 	return FCDB_OK;
 }
 
