@@ -119,7 +119,7 @@ tests/bin/unit_%: tests/unit_%.o tests/testutil.o $(STATIC) | tests/bin
 # API tests see only fcdb.h and link the shared library.
 tests/bin/api_%: tests/api_%.o tests/testutil.o $(SHARED) | tests/bin
 	$(CC) $(ALL_LDFLAGS) -o $@ $< tests/testutil.o -Lsrc -lfcdb \
-	  -Wl,-rpath,'$$ORIGIN/../../src' -lcmocka -lpthread
+	  -Wl,-rpath,'$$ORIGIN/../../src' -lcmocka -lcjson -lpthread
 
 # The README's C example, extracted and compiled as a user would.
 tests/readme_example.c: README.md tests/extract-example.sh
