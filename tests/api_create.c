@@ -60,6 +60,8 @@ static void refuse_with(fcdb *db, const char *store, const char *doc,
 	int rc;
 
 	rc = fcdb_function_create(db, &fn, doc, len, wo);
+	if (rc == FCDB_OK)
+		fail_msg("%s: create accepted it, want InvalidArgument", label);
 	if (rc != FCDB_EINVAL)
 		fail_msg("%s: create returned %d %s, want InvalidArgument (%s)",
 		         label, rc, fcdb_error_name(rc),
@@ -914,6 +916,15 @@ static void test_hostile_input(void **state)
 			  "\"runtime\":\"python3.10\",\"handler\":\"i.h\","
 			  "\"code\":{\"zipFile\":\"" AU_HELLO_B64 "\"}}",
 			  "functionName" },
+			{ "duplicate key spelt with an escape",
+			  "{\"functionName\":\"dup\",\"functionN\\u0061me\":\"dup2\","
+			  "\"runtime\":\"python3.10\",\"handler\":\"i.h\","
+			  "\"code\":{\"zipFile\":\"" AU_HELLO_B64 "\"}}",
+			  "functionName" },
+			{ "lone surrogate escape",
+			  "{\"functionName\":\"sur\",\"runtime\":\"python3.10\","
+			  "\"handler\":\"i.h\",\"description\":\"\\ud83d\","
+			  "\"code\":{\"zipFile\":\"" AU_HELLO_B64 "\"}}", NULL },
 			{ "duplicate nested key",
 			  "{\"functionName\":\"dup\",\"runtime\":\"python3.10\","
 			  "\"handler\":\"i.h\",\"code\":{\"zipFile\":\"" AU_HELLO_B64
@@ -997,6 +1008,38 @@ static void test_hostile_input(void **state)
 	tu_sandbox_free(&sb);
 }
 
+/* Number syntax RFC 8259 does not allow is not JSON, whatever value a
+   lenient parser would read into it. */
+static void test_strict_json_numbers(void **state)
+{
+	static const char *const bad[] = {
+		/* each would read as a valid timeout if it were JSON */
+		"010", "10.", "1.e3", "0010", "0x10", "+10", "1e", "10e+",
+	};
+	char doc[1024];
+	tu_sandbox sb;
+	fcdb *db = open_sb(&sb);
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(doc, sizeof(doc),
+		         "{\"functionName\":\"num\",\"runtime\":\"python3.10\","
+		         "\"handler\":\"i.h\",\"timeout\":%s,\"code\":{\"zipFile\":"
+		         "\"" AU_HELLO_B64 "\"}}", bad[i]);
+		refuse(db, sb.store, doc, strlen(doc), NULL, bad[i]);
+	}
+	/* while these are numbers, and whole ones at that */
+	au_ok(au_create_doc(db, "{\"functionName\":\"n1\",\"runtime\":"
+	      "\"python3.10\",\"handler\":\"i.h\",\"timeout\":1e1,\"code\":"
+	      "{\"zipFile\":\"" AU_HELLO_B64 "\"}}"));
+	au_ok(au_create_doc(db, "{\"functionName\":\"n2\",\"runtime\":"
+	      "\"python3.10\",\"handler\":\"i.h\",\"timeout\":10.0,\"code\":"
+	      "{\"zipFile\":\"" AU_HELLO_B64 "\"}}"));
+	fcdb_close(db);
+	tu_sandbox_free(&sb);
+}
+
 /* The document is `len` bytes and need not end in a NUL: bytes past it
    are never read. */
 static void test_length_bounded_input(void **state)
@@ -1054,6 +1097,7 @@ int main(void)
 		cmocka_unit_test(test_duplicate_create),
 		cmocka_unit_test(test_truncated_json_position),
 		cmocka_unit_test(test_hostile_input),
+		cmocka_unit_test(test_strict_json_numbers),
 		cmocka_unit_test(test_length_bounded_input),
 	};
 
