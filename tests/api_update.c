@@ -633,6 +633,137 @@ static void test_revisions(void **state)
 	tu_sandbox_free(&sb);
 }
 
+/* ---- the merged record is validated as a whole ---- */
+
+/*
+ * An update may not leave behind a function that create would refuse:
+ * exactly one code source (code or customContainerConfig), a handler for
+ * a runtime that needs one, and memorySize and cpu in ratio.  Each case
+ * is either refused (InvalidArgument, nothing written) or accepted with
+ * the invariant intact.
+ */
+static void assert_update_keeps_invariant(fcdb *db, const char *store,
+                                          const char *name, const char *doc,
+                                          const char *what)
+{
+	au_bytes before = au_read(store);
+	fcdb_function *fn = NULL;
+	int rc = update(db, &fn, name, doc, NULL);
+	cJSON *j;
+
+	if (rc == FCDB_EINVAL) {
+		au_assert_file_is(store, &before);
+		au_bytes_free(&before);
+		return;
+	}
+	au_bytes_free(&before);
+	if (rc)
+		fail_msg("%s: update %s returned %s: %s", what, doc,
+		         fcdb_error_name(rc), fcdb_error_last()->message);
+	j = au_json(fn);
+	if (strcmp(what, "one code source") == 0) {
+		int has_code = cJSON_GetObjectItemCaseSensitive(j, "codeChecksum") ||
+		               cJSON_GetObjectItemCaseSensitive(j, "codeSize");
+		int has_container =
+			cJSON_GetObjectItemCaseSensitive(j, "customContainerConfig") !=
+			NULL;
+
+		if (has_code == has_container)
+			fail_msg("update %s on %s left %s code package and %s "
+			         "container image", doc, name,
+			         has_code ? "a" : "no", has_code ? "a" : "no");
+	} else if (strcmp(what, "a handler") == 0) {
+		const char *rt = au_jstr(j, "runtime");
+
+		if (rt && strncmp(rt, "custom", 6) != 0 && !au_jstr(j, "handler"))
+			fail_msg("update %s on %s left runtime %s without a "
+			         "handler", doc, name, rt);
+	} else {
+		const cJSON *m = cJSON_GetObjectItemCaseSensitive(j, "memorySize");
+		const cJSON *c = cJSON_GetObjectItemCaseSensitive(j, "cpu");
+		double ratio;
+
+		if (!cJSON_IsNumber(m) || !cJSON_IsNumber(c))
+			fail_msg("update %s on %s left memorySize %s and cpu %s",
+			         doc, name, m ? "set" : "absent",
+			         c ? "set" : "absent");
+		ratio = m->valuedouble / 1024.0 / c->valuedouble;
+		if (ratio < 1.0 || ratio > 4.0)
+			fail_msg("update %s on %s left %g GB per vCPU", doc, name,
+			         ratio);
+	}
+	cJSON_Delete(j);
+	fcdb_function_free(fn);
+}
+
+static fcdb *open_with_kinds(tu_sandbox *sb)
+{
+	const char *container =
+		"{\"functionName\":\"boxed\",\"runtime\":\"custom-container\","
+		"\"customContainerConfig\":{\"image\":\"r.example/i:1\"}}";
+	const char *custom =
+		"{\"functionName\":\"custom\",\"runtime\":\"custom.debian10\","
+		"\"code\":{\"zipFile\":\"" AU_HELLO_B64 "\"}}";
+	fcdb *db = open_sb(sb);
+
+	au_ok(au_create_doc(db, container));
+	au_ok(fcdb_function_set_state(db, NULL, "boxed", FCDB_STATE_ACTIVE,
+	                              NULL, NULL, NULL));
+	au_ok(au_create_doc(db, custom));
+	au_ok(fcdb_function_set_state(db, NULL, "custom", FCDB_STATE_ACTIVE,
+	                              NULL, NULL, NULL));
+	au_create_active(db, "zipped", NULL);
+	return db;
+}
+
+static void test_update_keeps_one_code_source(void **state)
+{
+	tu_sandbox sb;
+	fcdb *db = open_with_kinds(&sb);
+
+	(void)state;
+	/* a container function losing its image has no code at all */
+	assert_update_keeps_invariant(db, sb.store, "boxed",
+	        "{\"customContainerConfig\":null}", "one code source");
+	/* a code package gaining an image, or an image gaining a package */
+	assert_update_keeps_invariant(db, sb.store, "zipped",
+	        "{\"customContainerConfig\":{\"image\":\"r.example/i:2\"}}",
+	        "one code source");
+	assert_update_keeps_invariant(db, sb.store, "boxed",
+	        "{\"code\":{\"zipFile\":\"" AU_HELLO_B64 "\"}}",
+	        "one code source");
+	fcdb_close(db);
+	tu_sandbox_free(&sb);
+}
+
+static void test_update_keeps_handler(void **state)
+{
+	tu_sandbox sb;
+	fcdb *db = open_with_kinds(&sb);
+
+	(void)state;
+	/* a custom runtime may go without a handler, python may not */
+	assert_update_keeps_invariant(db, sb.store, "custom",
+	        "{\"runtime\":\"python3.10\"}", "a handler");
+	fcdb_close(db);
+	tu_sandbox_free(&sb);
+}
+
+static void test_update_keeps_memory_and_cpu(void **state)
+{
+	tu_sandbox sb;
+	fcdb *db = open_with_kinds(&sb);
+
+	(void)state;
+	/* removing one of memorySize and cpu leaves no ratio to check */
+	assert_update_keeps_invariant(db, sb.store, "zipped",
+	        "{\"cpu\":null}", "ratio");
+	assert_update_keeps_invariant(db, sb.store, "zipped",
+	        "{\"memorySize\":null}", "ratio");
+	fcdb_close(db);
+	tu_sandbox_free(&sb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -647,6 +778,9 @@ int main(void)
 		cmocka_unit_test(test_async_update_then_concurrent),
 		cmocka_unit_test(test_failed_moves_to_pending),
 		cmocka_unit_test(test_ratio_checked_after_merge),
+		cmocka_unit_test(test_update_keeps_one_code_source),
+		cmocka_unit_test(test_update_keeps_handler),
+		cmocka_unit_test(test_update_keeps_memory_and_cpu),
 		cmocka_unit_test(test_times_and_identity),
 		cmocka_unit_test(test_revisions),
 	};
