@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static fcdb *open_sb(tu_sandbox *sb)
@@ -311,22 +312,66 @@ static void test_readonly_refuses_writes(void **state)
 	tu_sandbox_free(&sb);
 }
 
-/* A read-only handle next to a writer sees the writer's changes. */
+/* A read-only handle in another process sees a writer's changes (one
+   store is opened once per process; see api_threads for twice). */
 static void test_readonly_beside_writer(void **state)
 {
+	int to_child[2], to_parent[2], status;
 	tu_sandbox sb;
-	fcdb *db = open_sb(&sb), *ro;
-	fcdb_function *fn = NULL;
+	fcdb *db;
+	pid_t pid;
+	char c;
 
 	(void)state;
+	tu_sandbox_new(&sb);
+	db = au_open(sb.store);
 	au_create(db, "first", NULL);
-	ro = au_open_flags(sb.store, FCDB_OPEN_READONLY);
+	fcdb_close(db); /* never fork with an open handle */
+	assert_int_equal(pipe(to_child), 0);
+	assert_int_equal(pipe(to_parent), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		fcdb_options o;
+		fcdb_function *fn = NULL;
+		fcdb *ro = NULL;
+		uint64_t rev = 0;
+		int rc = 1;
+
+		close(to_child[1]);
+		close(to_parent[0]);
+		fcdb_options_init(&o);
+		o.flags = FCDB_OPEN_READONLY;
+		if (fcdb_open(&ro, sb.store, &o) == 0 &&
+		    fcdb_function_get(ro, &fn, "first") == 0 &&
+		    write(to_parent[1], "r", 1) == 1 &&
+		    read(to_child[0], &c, 1) == 1) {
+			fcdb_function_free(fn);
+			fn = NULL;
+			if (fcdb_function_get(ro, &fn, "second") == 0 &&
+			    fcdb_revision(ro, &rev) == 0 && rev == 2 &&
+			    fcdb_function_delete(ro, "first", NULL) == FCDB_EMISUSE)
+				rc = 0;
+		}
+		if (rc)
+			fprintf(stderr, "read-only child: %s\n",
+			        fcdb_error_last()->message);
+		fcdb_function_free(fn);
+		fcdb_close(ro);
+		_exit(rc);
+	}
+	close(to_child[0]);
+	close(to_parent[1]);
+	/* the reader is open; now write beside it */
+	assert_int_equal(read(to_parent[0], &c, 1), 1);
+	db = au_open(sb.store);
 	au_create(db, "second", NULL);
-	au_ok(fcdb_function_get(ro, &fn, "second"));
-	fcdb_function_free(fn);
-	assert_int_equal(au_revision(ro), 2);
-	fcdb_close(ro);
 	fcdb_close(db);
+	assert_int_equal(write(to_child[1], "w", 1), 1);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(to_child[1]);
+	close(to_parent[0]);
 	tu_sandbox_free(&sb);
 }
 
