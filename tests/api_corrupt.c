@@ -602,5 +602,5 @@ int main(void)
 	};
 
 	au_fixed_seed();
-	return cmocka_run_group_tests_name("api_corrupt", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("api_corrupt", tests, NULL, au_sweep);
 }

@@ -1102,5 +1102,5 @@ int main(void)
 	};
 
 	au_fixed_seed();
-	return cmocka_run_group_tests_name("api_create", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("api_create", tests, NULL, au_sweep);
 }

@@ -302,5 +302,5 @@ int main(void)
 	};
 
 	au_fixed_seed();
-	return cmocka_run_group_tests_name("api_delete", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("api_delete", tests, NULL, au_sweep);
 }

@@ -689,5 +689,5 @@ int main(void)
 	};
 
 	au_fixed_seed();
-	return cmocka_run_group_tests_name("api_list", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("api_list", tests, NULL, au_sweep);
 }

@@ -729,5 +729,5 @@ int main(void)
 	};
 
 	au_fixed_seed();
-	return cmocka_run_group_tests_name("api_misuse", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("api_misuse", tests, NULL, au_sweep);
 }

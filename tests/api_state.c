@@ -591,5 +591,5 @@ int main(void)
 	};
 
 	au_fixed_seed();
-	return cmocka_run_group_tests_name("api_state", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("api_state", tests, NULL, au_sweep);
 }

@@ -1056,5 +1056,5 @@ int main(void)
 	};
 
 	au_fixed_seed();
-	return cmocka_run_group_tests_name("api_threads", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("api_threads", tests, NULL, au_sweep);
 }

@@ -786,5 +786,5 @@ int main(void)
 	};
 
 	au_fixed_seed();
-	return cmocka_run_group_tests_name("api_update", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("api_update", tests, NULL, au_sweep);
 }

@@ -47,6 +47,14 @@ static inline void au_fixed_seed(void)
 	(void)tu_seed();
 }
 
+/* Group teardown: remove what failed tests left behind. */
+static inline int au_sweep(void **state)
+{
+	(void)state;
+	tu_sandbox_sweep();
+	return 0;
+}
+
 /* ---- result codes ---- */
 
 /* Fail with the library's own explanation when `call` is not `want`. */
