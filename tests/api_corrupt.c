@@ -319,6 +319,58 @@ static void test_damage_read_only(void **state)
 	free_store(&d);
 }
 
+/* Damage in an index entry rather than a record: the by_id entry of
+   "victim" names a function that does not exist. */
+static void test_damaged_index_entry(void **state)
+{
+	struct damaged d;
+	au_bytes pristine;
+	struct report rep;
+	char needle[64];
+	size_t at = 0;
+	uint64_t problems = 0;
+	fcdb_function *fn = NULL;
+	fcdb *db;
+
+	(void)state;
+	make_store(&d, &pristine);
+	/* an index leaf holds the key (the id) right before its value */
+	snprintf(needle, sizeof(needle), "%svictim", d.victim_id);
+	assert_int_equal(find_all(&pristine, needle, &at), 1);
+	write_damaged(&d, &pristine, at + strlen(d.victim_id)); /* Victim */
+	db = au_open(d.copy);
+
+	/* the record itself is fine */
+	au_ok(fcdb_function_get(db, &fn, "victim"));
+	fcdb_function_free(fn);
+	fn = NULL;
+	au_ok(fcdb_function_get_by_arn(db, &fn, AU_ARN_PREFIX "victim"));
+	fcdb_function_free(fn);
+	fn = NULL;
+	/* the id leads nowhere: that is damage, not "not found" */
+	au_expect(fcdb_function_get_by_id(db, &fn, d.victim_id), FCDB_ECORRUPT);
+	assert_null(fn);
+	au_message_has("Victim");
+	assert_bystanders(db, &d);
+
+	memset(&rep, 0, sizeof(rep));
+	au_expect(fcdb_check(db, on_problem, &rep, &problems), FCDB_ECORRUPT);
+	assert_true(problems >= 1);
+	assert_int_equal(rep.bad_phases, 0);
+	print_message("check: %s: %s: %s\n", rep.first_name, rep.first_phase,
+	              rep.first_problem);
+
+	/* deleting the function takes the damaged entry with it */
+	au_ok(fcdb_function_delete(db, "victim", NULL));
+	au_ok(fcdb_check(db, NULL, NULL, &problems));
+	assert_int_equal(problems, 0);
+	au_expect(fcdb_function_get_by_id(db, &fn, d.victim_id),
+	          FCDB_ENOTFOUND);
+	fcdb_close(db);
+	au_bytes_free(&pristine);
+	free_store(&d);
+}
+
 /* ---- map growth ---- */
 
 static void test_tiny_map_grows(void **state)
@@ -596,6 +648,7 @@ int main(void)
 		cmocka_unit_test(test_damaged_record),
 		cmocka_unit_test(test_every_byte_of_a_field),
 		cmocka_unit_test(test_damage_read_only),
+		cmocka_unit_test(test_damaged_index_entry),
 		cmocka_unit_test(test_tiny_map_grows),
 		cmocka_unit_test(test_backup),
 		cmocka_unit_test(test_backup_while_writing),
