@@ -371,6 +371,87 @@ static void test_damaged_index_entry(void **state)
 	free_store(&d);
 }
 
+/* Damage in a record's key: the record is intact but filed under another
+   name, so the indexes point at a name that has no record. */
+static void test_damaged_record_key(void **state)
+{
+	struct damaged d;
+	au_bytes pristine;
+	struct report rep;
+	size_t at = 0;
+	uint64_t problems = 0;
+	fcdb_function *fn = NULL;
+	char *doc = au_doc("victim", NULL);
+	int rc;
+	fcdb *db;
+
+	(void)state;
+	make_store(&d, &pristine);
+	/* An LMDB leaf node stores the key size (2 bytes, host order) right
+	   before the key: "\x06\x00victim" is the node of key "victim". */
+	{
+		static const char node[] = { 6, 0, 'v', 'i', 'c', 't', 'i', 'm' };
+		const char *p = memmem(pristine.data, pristine.len, node,
+		                       sizeof(node));
+
+		assert_non_null(p);
+		assert_null(memmem(p + 1, pristine.len -
+		                   (size_t)(p + 1 - pristine.data), node,
+		                   sizeof(node)));
+		at = (size_t)(p - pristine.data) + 2;
+	}
+	write_damaged(&d, &pristine, at); /* key "Victim" */
+	db = au_open(d.copy);
+
+	/* no record is filed under the name any more */
+	rc = fcdb_function_get(db, &fn, "victim");
+	if (rc != FCDB_ENOTFOUND && rc != FCDB_ECORRUPT)
+		fail_msg("get victim: %s", fcdb_error_name(rc));
+	assert_null(fn);
+	/* but the indexes say it exists: damage */
+	au_expect(fcdb_function_get_by_arn(db, &fn, AU_ARN_PREFIX "victim"),
+	          FCDB_ECORRUPT);
+	au_expect(fcdb_function_get_by_id(db, &fn, d.victim_id),
+	          FCDB_ECORRUPT);
+	assert_bystanders(db, &d);
+	/* a create of the name may not paper over it */
+	rc = fcdb_function_create(db, NULL, doc, strlen(doc), NULL);
+	if (rc == FCDB_OK)
+		au_ok(fcdb_check(db, NULL, NULL, NULL));
+	else
+		assert_int_equal(rc, FCDB_ECORRUPT);
+
+	/* check names the key the record is filed under */
+	memset(&rep, 0, sizeof(rep));
+	au_expect(fcdb_check(db, on_problem, &rep, &problems), FCDB_ECORRUPT);
+	assert_true(problems >= 1);
+	assert_int_equal(rep.bad_phases, 0);
+	print_message("check: %s: %s: %s\n", rep.first_name, rep.first_phase,
+	              rep.first_problem);
+
+	/* Deleting the name check reported, and the name the indexes point
+	   at, must bring the store back to clean: otherwise "victim" can be
+	   neither created nor deleted, and check never comes clean again. */
+	{
+		int by_key = fcdb_function_delete(db, rep.first_name, NULL);
+		int by_name = fcdb_function_delete(db, "victim", NULL);
+
+		problems = 0;
+		rc = fcdb_check(db, NULL, NULL, &problems);
+		if (rc)
+			fail_msg("after deleting \"%s\" (%s) and \"victim\" (%s), "
+			         "check still finds %llu problems", rep.first_name,
+			         fcdb_error_name(by_key), fcdb_error_name(by_name),
+			         (unsigned long long)problems);
+	}
+	au_ok(fcdb_function_create(db, NULL, doc, strlen(doc), NULL));
+	au_ok(fcdb_check(db, NULL, NULL, NULL));
+	fcdb_close(db);
+	free(doc);
+	au_bytes_free(&pristine);
+	free_store(&d);
+}
+
 /* ---- map growth ---- */
 
 static void test_tiny_map_grows(void **state)
@@ -649,6 +730,7 @@ int main(void)
 		cmocka_unit_test(test_every_byte_of_a_field),
 		cmocka_unit_test(test_damage_read_only),
 		cmocka_unit_test(test_damaged_index_entry),
+		cmocka_unit_test(test_damaged_record_key),
 		cmocka_unit_test(test_tiny_map_grows),
 		cmocka_unit_test(test_backup),
 		cmocka_unit_test(test_backup_while_writing),
