@@ -59,6 +59,13 @@
  *   reader slot; fcdb_open clears such slots (mdb_reader_check).
  * - The map grows on demand (doubling) when a write finds it full, and a
  *   size grown by another process is adopted automatically.
+ * - Handles opened on one store within one process share one LMDB
+ *   environment (LMDB's locks are per process): the first open's flags,
+ *   map size and reader limit apply to all of them, and a store open
+ *   read-only cannot be opened for writing until that handle closes.
+ * - Each read holds one slot of the reader table (1022 by default,
+ *   fcdb_options.max_readers) for its duration; when every slot is taken
+ *   a read waits up to two seconds, then fails with FCDB_EIO.
  */
 #ifndef FCDB_H
 #define FCDB_H
@@ -197,6 +204,10 @@ typedef struct fcdb_options {
 	   epoch; NULL: time(2).  For tests and replay. */
 	int64_t (*clock)(void *clock_ctx);
 	void *clock_ctx;
+	/* Reader table size for a new lock file (concurrent read operations
+	   across all processes, plus up to 8 idle ones a process keeps for
+	   reuse); 0: 1022.  The first process to open the store sets it. */
+	unsigned int max_readers;
 } fcdb_options;
 
 /* fcdb_options_init: fill `opts` with the defaults above. */
@@ -207,10 +218,10 @@ FCDB_API void fcdb_options_init(fcdb_options *opts);
  * `path`-lock), creating it unless FCDB_OPEN_READONLY or FCDB_OPEN_NOCREATE.
  * `opts` may be NULL for the defaults.  On success *out is OWNED: close it
  * with fcdb_close.  Clears stale reader slots left by dead processes.
- * Returns FCDB_OK, FCDB_EIO (missing store, permissions, not a store),
- * FCDB_ECORRUPT (bad format version or meta), FCDB_EINVAL (region or
- * account that does not match the store or is malformed), FCDB_ENOMEM,
- * FCDB_EMISUSE.
+ * Returns FCDB_OK, FCDB_EIO (missing store, permissions), FCDB_ECORRUPT
+ * (not an fcdb store, truncated, bad format version or meta), FCDB_EINVAL
+ * (region or account that does not match the store or is malformed),
+ * FCDB_ENOMEM, FCDB_EMISUSE (already open read-only in this process).
  */
 FCDB_API int fcdb_open(fcdb **out, const char *path, const fcdb_options *opts);
 

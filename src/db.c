@@ -259,7 +259,8 @@ int fcdb_open(fcdb **out, const char *path, const fcdb_options *opts)
 		sflags |= FCDB__STORE_READONLY;
 	if (opts->flags & FCDB_OPEN_NOSYNC)
 		sflags |= FCDB__STORE_NOSYNC;
-	rc = fcdb__store_open(&db->store, path, sflags, opts->map_size);
+	rc = fcdb__store_open(&db->store, path, sflags, opts->map_size,
+	                      opts->max_readers);
 	if (rc)
 		goto fail;
 	ic.db = db;

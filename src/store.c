@@ -24,13 +24,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "error.h"
 #include "fcdb.h"
 
-#define POOL_SIZE 32
+#define POOL_SIZE 8          /* idle read transactions kept per store */
 #define DEFAULT_MAP_SIZE (64ull << 20)
+#define DEFAULT_MAX_READERS 1022 /* LMDB's default, 126, is easy to exhaust */
+#define READERS_WAIT_MS 2000 /* how long a read waits for a free slot */
 
 static const char *const db_names[FCDB__DB_COUNT] = {
 	"functions", "by_arn", "by_id", "meta"
@@ -52,7 +55,24 @@ struct fcdb__store {
 	pthread_rwlock_t remap;
 	_Atomic(fcdb__txn *) pool[POOL_SIZE];
 	char *path;
+	/* the process-wide registry of open environments */
+	dev_t dev;
+	ino_t ino;
+	pid_t pid;
+	int refs;
+	fcdb__store *next;
 };
+
+/*
+ * LMDB's locks belong to the process, not to the environment handle: a
+ * second mdb_env_open of the same file in one process believes it is alone,
+ * re-initialises the lock file and lets two writers run at once (a lost
+ * write).  So every open of one file in one process shares one
+ * environment, found here by device and inode.  A child process after
+ * fork() gets its own (the pid is part of the key).
+ */
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static fcdb__store *registry;
 
 /* Map an LMDB result to a recorded fcdb error. */
 static int lmdb_error(int rc, const char *what)
@@ -107,7 +127,7 @@ static void pool_drain(fcdb__store *s)
 	}
 }
 
-void fcdb__store_close(fcdb__store *s)
+static void store_free(fcdb__store *s)
 {
 	if (!s)
 		return;
@@ -117,6 +137,26 @@ void fcdb__store_close(fcdb__store *s)
 	pthread_rwlock_destroy(&s->remap);
 	free(s->path);
 	free(s);
+}
+
+void fcdb__store_close(fcdb__store *s)
+{
+	fcdb__store **pp;
+
+	if (!s)
+		return;
+	pthread_mutex_lock(&registry_lock);
+	if (--s->refs > 0) {
+		pthread_mutex_unlock(&registry_lock);
+		return;
+	}
+	for (pp = &registry; *pp; pp = &(*pp)->next)
+		if (*pp == s) {
+			*pp = s->next;
+			break;
+		}
+	pthread_mutex_unlock(&registry_lock);
+	store_free(s);
 }
 
 static int open_dbis(fcdb__store *s)
@@ -182,8 +222,9 @@ static int check_file_size(fcdb__store *s)
 	return FCDB_OK;
 }
 
-int fcdb__store_open(fcdb__store **out, const char *path, unsigned flags,
-                     uint64_t map_size)
+static int store_open_new(fcdb__store **out, const char *path,
+                          unsigned flags, uint64_t map_size,
+                          unsigned max_readers)
 {
 	pthread_rwlockattr_t attr;
 	char lock[4096 + 8] = "";
@@ -214,6 +255,8 @@ int fcdb__store_open(fcdb__store **out, const char *path, unsigned flags,
 		goto fail;
 	}
 	mdb_env_set_maxdbs(s->env, FCDB__DB_COUNT);
+	mdb_env_set_maxreaders(s->env, max_readers ? max_readers
+	                                           : DEFAULT_MAX_READERS);
 	mdb_env_set_mapsize(s->env, map_size ? map_size : DEFAULT_MAP_SIZE);
 	if (flags & FCDB__STORE_READONLY)
 		eflags |= MDB_RDONLY;
@@ -248,10 +291,55 @@ int fcdb__store_open(fcdb__store **out, const char *path, unsigned flags,
 	*out = s;
 	return FCDB_OK;
 fail:
-	fcdb__store_close(s);
+	store_free(s);
 	/* a refused open leaves no lock file of its own behind */
 	if (!had_lock && lock[0])
 		unlink(lock);
+	return rc;
+}
+
+int fcdb__store_open(fcdb__store **out, const char *path, unsigned flags,
+                     uint64_t map_size, unsigned max_readers)
+{
+	struct stat st;
+	fcdb__store *s;
+	int rc;
+
+	*out = NULL;
+	pthread_mutex_lock(&registry_lock);
+	if (stat(path, &st) == 0) {
+		for (s = registry; s; s = s->next) {
+			if (s->dev != st.st_dev || s->ino != st.st_ino ||
+			    s->pid != getpid())
+				continue;
+			if ((s->flags & FCDB__STORE_READONLY) &&
+			    !(flags & FCDB__STORE_READONLY)) {
+				pthread_mutex_unlock(&registry_lock);
+				return fcdb__error_set(FCDB_EMISUSE, NULL, 0,
+				                       "%s is already open read-only "
+				                       "in this process; close that "
+				                       "handle before opening it for "
+				                       "writing", path);
+			}
+			s->refs++;
+			pthread_mutex_unlock(&registry_lock);
+			*out = s;
+			return FCDB_OK;
+		}
+	}
+	rc = store_open_new(&s, path, flags, map_size, max_readers);
+	if (rc == 0) {
+		if (stat(path, &st) == 0) {
+			s->dev = st.st_dev;
+			s->ino = st.st_ino;
+		}
+		s->pid = getpid();
+		s->refs = 1;
+		s->next = registry;
+		registry = s;
+		*out = s;
+	}
+	pthread_mutex_unlock(&registry_lock);
 	return rc;
 }
 
@@ -307,7 +395,7 @@ static int pool_put(fcdb__store *s, fcdb__txn *t)
 int fcdb__store_read_begin(fcdb__store *s, fcdb__txn **out)
 {
 	fcdb__txn *t;
-	int rc, tries = 0;
+	int rc, tries = 0, waited_ms = 0;
 
 	*out = NULL;
 	for (;;) {
@@ -345,11 +433,26 @@ int fcdb__store_read_begin(fcdb__store *s, fcdb__txn **out)
 				return rc;
 			continue;
 		}
-		if (rc == MDB_READERS_FULL && tries++ < 8) {
+		if (rc == MDB_READERS_FULL) {
 			int dead = 0;
+
+			/* free slots of dead processes and our own idle
+			   transactions, then wait a little for the others */
 			mdb_reader_check(s->env, &dead);
-			if (dead)
+			pool_drain(s);
+			if (waited_ms < READERS_WAIT_MS) {
+				int ms = dead ? 0 : 1 + waited_ms / 8;
+				struct timespec ts = { 0, (long)ms * 1000000L };
+
+				nanosleep(&ts, NULL);
+				waited_ms += ms ? ms : 1;
 				continue;
+			}
+			return fcdb__error_set(FCDB_EIO, NULL, rc, "every slot of "
+			                       "the reader table is in use (waited "
+			                       "%d ms): too many concurrent reads; "
+			                       "raise fcdb_options.max_readers",
+			                       waited_ms);
 		}
 		return lmdb_error(rc, "starting a read transaction");
 	}
