@@ -289,10 +289,15 @@ FCDB_API int fcdb_function_create(fcdb *db, fcdb_function **out,
 /*
  * fcdb_function_update: merge an UpdateFunctionInput JSON document into the
  * function `name`.  Fields present replace the stored ones, absent fields
- * keep their values, a top-level null removes an optional field.
+ * keep their values, a top-level null removes an optional field (timeout,
+ * internetAccess, diskSize and instanceConcurrency go back to their
+ * defaults; memorySize or cpu is derived again from the other).
  * functionName, tags and resourceGroupId cannot be updated.  `code`
- * recomputes codeChecksum and codeSize.  The merged record is validated
- * again (cpu/memory ratio).  Synchronous by default (lastUpdateStatus
+ * recomputes codeChecksum and codeSize and replaces a
+ * customContainerConfig; a customContainerConfig replaces a code package.
+ * The merged record must still be one create would accept: a code source,
+ * a handler unless the runtime is custom*, the cpu/memory ratio.
+ * Synchronous by default (lastUpdateStatus
  * Successful); FCDB_WRITE_ASYNC leaves it InProgress.  A Failed function
  * moves to Pending (stateReasonCode Restoring).
  *

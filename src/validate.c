@@ -1161,6 +1161,7 @@ int fcdb__validate_update(fcdb__vctx *v, fcdb__arena *a,
 	fcdb__node *rec;
 	builder b;
 	uint32_t i;
+	int rederive = 0;
 	path p = { "", 0 };
 
 	*record = NULL;
@@ -1183,23 +1184,70 @@ int fcdb__validate_update(fcdb__vctx *v, fcdb__arena *a,
 		if (!f || (f->flags & (FCDB__F_INPUT | FCDB__F_COMPUTED |
 		                       FCDB__F_NOUPDATE)))
 			continue;
-		if (m->type == FCDB__NULL) {
+		if (m->type != FCDB__NULL) {
+			bset(&b, f->num, m);
+			continue;
+		}
+		/* null: remove an optional field; a field create gives a
+		   default goes back to it; memorySize and cpu are derived
+		   again from each other */
+		switch (f->num) {
+		case FCDB__FN_TIMEOUT:
+			bset(&b, f->num, &default_timeout);
+			break;
+		case FCDB__FN_INTERNET_ACCESS:
+			bset(&b, f->num, &default_true);
+			break;
+		case FCDB__FN_DISK_SIZE:
+			bset(&b, f->num, &default_disk);
+			break;
+		case FCDB__FN_INSTANCE_CONCURRENCY:
+			bset(&b, f->num, &default_one);
+			break;
+		case FCDB__FN_MEMORY_SIZE:
+		case FCDB__FN_CPU:
+			bset(&b, f->num, NULL);
+			rederive = 1;
+			break;
+		default:
 			if (f->flags & FCDB__F_REQUIRED)
 				problem(v, f->name, "is required and cannot be "
 				        "removed");
 			else
 				bset(&b, f->num, NULL);
-			continue;
 		}
-		bset(&b, f->num, m);
 	}
-	if ((code && code->type == FCDB__OBJ) || v->code) {
-		apply_code(v, a, &b, code);
+	/* one code source: a package given replaces an image, an image
+	   given replaces a package, and removing the image needs a package */
+	if (code || v->code) {
+		if (!container)
+			bset(&b, FCDB__FN_CUSTOM_CONTAINER_CONFIG, NULL);
+		if (code && code->type == FCDB__OBJ)
+			apply_code(v, a, &b, code);
+		else if (v->code)
+			apply_code(v, a, &b, NULL);
 		v->code_given = 1;
+	} else if (container) {
+		bset(&b, FCDB__FN_CODE_CHECKSUM, NULL);
+		bset(&b, FCDB__FN_CODE_SIZE, NULL);
+	} else if (fcdb__node_get(input, "customContainerConfig") &&
+	           !bget(&b, FCDB__FN_CODE_CHECKSUM) &&
+	           !bget(&b, FCDB__FN_CODE_SIZE)) {
+		problem(v, "customContainerConfig", "cannot be removed from a "
+		        "function without a code package (give code too)");
+	}
+	/* a handler, unless the runtime is a custom one */
+	{
+		const fcdb__node *rt = bget(&b, FCDB__FN_RUNTIME);
+
+		if (rt && rt->type == FCDB__STR && strncmp(rt->v.s, "custom", 6) &&
+		    !bget(&b, FCDB__FN_HANDLER))
+			problem(v, "handler", "is required for runtime %.64s",
+			        rt->v.s);
 	}
 	mem = present(input, "memorySize");
 	cpu = present(input, "cpu");
-	apply_resources(v, a, &b, 0, mem && !cpu ? "memorySize" : "cpu");
+	apply_resources(v, a, &b, rederive, mem && !cpu ? "memorySize" : "cpu");
 	normalise_layers(v, a, &b);
 	bset(&b, FCDB__FN_LAST_MODIFIED_TIME, str_node(v, a, v->now));
 	if (v->nerrors || v->oom)
