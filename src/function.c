@@ -4,6 +4,7 @@
  */
 #include "function.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uuid/uuid.h>
@@ -820,6 +821,7 @@ int fcdb_function_update(fcdb *db, fcdb_function **out, const char *name,
 }
 
 struct delete_ctx {
+	fcdb *db;
 	const char *name;
 	uint64_t expected;
 	fcdb_function *fn;
@@ -860,6 +862,87 @@ static int unindex_scan(fcdb__txn *t, int db, const char *name, size_t nlen)
 	return FCDB_OK;
 }
 
+/*
+ * Find and delete, with a cursor walk, every record that is filed under
+ * `name` or names itself `name`: a record whose key was damaged is out of
+ * key order, and no lookup can reach it.  Returns the number removed.
+ */
+static int unfile_scan(fcdb__txn *t, const char *name, size_t nlen,
+                       fcdb__arena *scratch, int *removed)
+{
+	fcdb__cursor *cur;
+	fcdb__val k, v;
+	fcdb__envelope env;
+	fcdb_function fn;
+	int rc, hit;
+
+	*removed = 0;
+	do {
+		hit = 0;
+		rc = fcdb__cursor_open(t, FCDB__DB_FUNCTIONS, &cur);
+		if (rc)
+			return rc;
+		for (rc = fcdb__cursor_seek(cur, NULL, 0, &k, &v); rc == 0;
+		     rc = fcdb__cursor_next(cur, &k, &v)) {
+			const char *self = NULL;
+
+			if (k.len == nlen && memcmp(k.data, name, nlen) == 0) {
+				hit = 1;
+			} else if (fcdb__codec_verify(v.data, v.len, &env) == 0) {
+				memset(&fn, 0, sizeof(fn));
+				fn.arena = scratch;
+				fcdb__arena_reset(scratch);
+				if (fcdb__codec_decode(scratch, &env, &fn.root) == 0) {
+					fcdb__function_index(&fn);
+					self = fcdb_function_name(&fn);
+				}
+				hit = self && strcmp(self, name) == 0;
+			}
+			if (hit)
+				break;
+		}
+		if (hit) {
+			rc = fcdb__cursor_del(cur);
+			if (rc == 0)
+				(*removed)++;
+		}
+		fcdb__cursor_close(cur);
+		if (rc && rc != FCDB_ENOTFOUND)
+			return rc;
+	} while (hit);
+	return FCDB_OK;
+}
+
+/*
+ * delete of a name with no record: if the ARN index still names it, the
+ * store is damaged (a record filed under a broken key, or an index entry
+ * left behind); remove what belongs to the name so it can be used again.
+ */
+static int delete_orphan(fcdb__txn *t, struct delete_ctx *c, size_t nlen)
+{
+	char arn[700];
+	fcdb__val v;
+	uint64_t rev;
+	int removed = 0, rc;
+
+	snprintf(arn, sizeof(arn), "acs:fc:%s:%s:functions/%s", c->db->region,
+	         c->db->account, c->name);
+	rc = fcdb__txn_get(t, FCDB__DB_BY_ARN, arn, strlen(arn), &v);
+	if (rc == FCDB_ENOTFOUND || (rc == 0 && (v.len != nlen ||
+	                                         memcmp(v.data, c->name, nlen))))
+		return not_found("", c->name);
+	if (rc)
+		return rc;
+	rc = unfile_scan(t, c->name, nlen, c->fn->arena, &removed);
+	if (rc == 0)
+		rc = fcdb__txn_del(t, FCDB__DB_BY_ARN, arn, strlen(arn));
+	if (rc == 0)
+		rc = unindex_scan(t, FCDB__DB_BY_ID, c->name, nlen);
+	if (rc == 0)
+		rc = fcdb__meta_bump(t, &rev);
+	return rc;
+}
+
 static int delete_body(fcdb__txn *t, void *arg)
 {
 	struct delete_ctx *c = arg;
@@ -869,6 +952,8 @@ static int delete_body(fcdb__txn *t, void *arg)
 	int rc;
 
 	rc = load_for_write(t, c->name, c->expected, c->fn);
+	if (rc == FCDB_ENOTFOUND && !c->expected)
+		return delete_orphan(t, c, nlen);
 	if (rc == FCDB_ECORRUPT && !c->expected) {
 		/* Repair path: drop the damaged record and whatever indexes
 		   point at it. */
@@ -912,6 +997,7 @@ int fcdb_function_delete(fcdb *db, const char *name,
 	if (!name)
 		return fcdb__error_set(FCDB_EMISUSE, NULL, 0,
 		                       "fcdb_function_delete: name is NULL");
+	c.db = db;
 	c.name = name;
 	c.expected = opts->expected_revision;
 	c.fn = function_new();

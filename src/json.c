@@ -57,6 +57,50 @@ static int is_ws(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
+static int is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/*
+ * The end of the JSON number starting at text[i] (the grammar of RFC 8259:
+ * -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?), or 0 when it is not one.
+ */
+static size_t number_end(const char *text, size_t len, size_t i)
+{
+	if (i < len && text[i] == '-')
+		i++;
+	if (i >= len || !is_digit(text[i]))
+		return 0;
+	if (text[i] == '0') {
+		i++;
+	} else {
+		while (i < len && is_digit(text[i]))
+			i++;
+	}
+	if (i < len && text[i] == '.') {
+		i++;
+		if (i >= len || !is_digit(text[i]))
+			return 0;
+		while (i < len && is_digit(text[i]))
+			i++;
+	}
+	if (i < len && (text[i] == 'e' || text[i] == 'E')) {
+		i++;
+		if (i < len && (text[i] == '+' || text[i] == '-'))
+			i++;
+		if (i >= len || !is_digit(text[i]))
+			return 0;
+		while (i < len && is_digit(text[i]))
+			i++;
+	}
+	/* a number ends at a delimiter, never in a letter or digit */
+	if (i < len && (is_digit(text[i]) || (text[i] >= 'a' && text[i] <= 'z') ||
+	                (text[i] >= 'A' && text[i] <= 'Z') || text[i] == '.'))
+		return 0;
+	return i;
+}
+
 struct scan {
 	int depth;       /* brackets still open at the end */
 	int in_str;      /* the text ends inside a string */
@@ -99,6 +143,13 @@ static int prescan(const char *text, size_t len, struct scan *sc)
 		if (c == '"') {
 			in_str = 1;
 			str_at = i;
+		} else if (c == '-' || (c >= '0' && c <= '9')) {
+			/* cJSON reads 010, 10. and 1.e3; JSON does not */
+			size_t end = number_end(text, len, i);
+
+			if (!end)
+				return syntax_error(text, len, i, "invalid number");
+			i = end - 1;
 		} else if (c == '{' || c == '[') {
 			if (++depth > FCDB__JSON_MAX_DEPTH)
 				return syntax_error(text, len, i,

@@ -644,6 +644,15 @@ int fcdb__cursor_next(fcdb__cursor *c, fcdb__val *k, fcdb__val *v)
 	return cursor_get(c, &mk, MDB_NEXT, k, v);
 }
 
+int fcdb__cursor_del(fcdb__cursor *c)
+{
+	int rc = mdb_cursor_del(c->cur, 0);
+
+	if (rc == MDB_MAP_FULL)
+		return FCDB__EMAPFULL;
+	return rc ? lmdb_error(rc, "deleting with a cursor") : FCDB_OK;
+}
+
 void fcdb__cursor_close(fcdb__cursor *c)
 {
 	if (!c)

@@ -85,6 +85,9 @@ int fcdb__cursor_open(fcdb__txn *t, int db, fcdb__cursor **out);
 int fcdb__cursor_seek(fcdb__cursor *c, const void *key, size_t klen,
                       fcdb__val *k, fcdb__val *v);
 int fcdb__cursor_next(fcdb__cursor *c, fcdb__val *k, fcdb__val *v);
+/* Delete the entry under a write cursor (even one filed out of order,
+   which no lookup by key could find).  FCDB_OK, FCDB__EMAPFULL, FCDB_EIO. */
+int fcdb__cursor_del(fcdb__cursor *c);
 void fcdb__cursor_close(fcdb__cursor *c);
 
 /* Statistics of the environment and its databases. */
