@@ -1297,6 +1297,7 @@ int fcdb_function_list(fcdb *db, fcdb_list **out, const fcdb_list_options *opts)
 	fcdb__val k, v;
 	fcdb_list *list;
 	fcdb_function probe;
+	fcdb__arena_mark mark;
 	int rc, have_after = 0;
 
 	if (out)
@@ -1384,11 +1385,14 @@ int fcdb_function_list(fcdb *db, fcdb_list **out, const fcdb_list_options *opts)
 		}
 		fn = &list->items[list->count];
 		fn->arena = &list->arena;
+		mark = fcdb__arena_save(&list->arena);
 		rc = fcdb__function_load(fn, v.data, v.len, k.data, k.len);
 		if (rc)
 			break;
 		if (list_wanted(opts, fn))
 			list->count++;
+		else /* a filtered-out record leaves nothing behind */
+			fcdb__arena_rollback(&list->arena, mark);
 	}
 	if (rc == FCDB_ENOTFOUND)
 		rc = FCDB_OK;

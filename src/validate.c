@@ -836,7 +836,14 @@ static fcdb__node *builder_finish(fcdb__vctx *v, fcdb__arena *a,
 void fcdb__format_time(char out[21], int64_t t)
 {
 	struct tm tm;
-	time_t tt = (time_t)t;
+	time_t tt;
+
+	/* the format has four digits of year: 1970 to 9999 */
+	if (t < 0)
+		t = 0;
+	if (t > 253402300799LL)
+		t = 253402300799LL;
+	tt = (time_t)t;
 
 	if (!gmtime_r(&tt, &tm))
 		memset(&tm, 0, sizeof(tm));
