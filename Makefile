@@ -171,7 +171,8 @@ fuzz-deps:
 
 stress: deps
 	@$(MAKE) --no-print-directory all $(STRESS_TESTS)
-	@FCDB_STRESS=full FCDB=$(CURDIR)/tools/fcdb sh tests/run.sh $(STRESS_TESTS)
+	@FCDB_STRESS=full FCDB_SHOW=1 FCDB=$(CURDIR)/tools/fcdb sh tests/run.sh \
+	  $(STRESS_TESTS)
 
 # The README's C example, extracted and compiled as a user would.
 tests/readme_example.c: README.md tests/extract-example.sh
@@ -232,4 +233,4 @@ clean:
 	  tests/readme_example.c .flags
 	rm -rf tests/bin tests/fuzz/bin tests/fuzz/obj
 
--include $(wildcard src/*.d tests/*.d tools/*.d bench/*.d)
+-include $(wildcard src/*.d tests/*.d tests/bin/*.d tools/*.d bench/*.d)

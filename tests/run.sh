@@ -3,7 +3,9 @@
 #
 # A suite is a cmocka binary or a shell script (*.sh).  Both print cmocka's
 # "[  PASSED  ] N test(s)." / "[  FAILED  ] N test(s)" lines, which are
-# summed.  $VALGRIND, when set, prefixes every binary.  Exit 1 on failure.
+# summed.  $VALGRIND, when set, prefixes every binary.  $FCDB_SHOW=1 prints
+# every suite's whole output, not only a failed one's (make stress sets it:
+# the reliability suites print their figures).  Exit 1 on failure.
 suites=0
 passed=0
 failed=0
@@ -11,6 +13,7 @@ broken=""
 for t in "$@"; do
 	suites=$((suites + 1))
 	log=$(mktemp)
+	t0=$(date +%s)
 	case "$t" in
 	*.sh) sh "$t" >"$log" 2>&1 ;;
 	*) $VALGRIND "$t" >"$log" 2>&1 ;;
@@ -28,7 +31,12 @@ for t in "$@"; do
 		broken="$broken $t"
 		[ "$f" -eq 0 ] && failed=$((failed + 1))
 	else
-		echo "ok   $t ($p tests)"
+		if [ "${FCDB_SHOW:-0}" = 1 ]; then
+			cat "$log"
+			echo "ok   $t ($p tests, $(($(date +%s) - t0)) s)"
+		else
+			echo "ok   $t ($p tests)"
+		fi
 	fi
 	rm -f "$log"
 done
