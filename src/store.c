@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -46,6 +47,7 @@ struct fcdb__txn {
 
 struct fcdb__cursor {
 	MDB_cursor *cur;
+	fcdb__store *store;
 };
 
 struct fcdb__store {
@@ -61,6 +63,10 @@ struct fcdb__store {
 	pid_t pid;
 	int refs;
 	fcdb__store *next;
+	/* where the file's pages lie in the map, for in_file() */
+	_Atomic(uintptr_t) map_lo;
+	_Atomic(size_t) map_len;
+	_Atomic(size_t) data_end;
 };
 
 /*
@@ -95,6 +101,96 @@ static int lmdb_error(int rc, const char *what)
 	}
 }
 
+/*
+ * LMDB does not checksum its pages: a damaged node header can describe a
+ * key or value that runs past the end of the data file, and the first
+ * touch of those bytes kills the process with SIGBUS.  So every key and
+ * value LMDB hands back that lies in the map must end within the data
+ * file.  The file's size is taken again when a value seems to pass it
+ * (another process, or this write transaction spilling pages, may have
+ * grown it since).  LMDB
+ * does not say where its map is (MDB_envinfo.me_mapaddr is only set for
+ * MDB_FIXEDMAP), so it is looked up in /proc/self/maps; without it (not
+ * Linux) nothing is checked.  The map moves only under the remap lock,
+ * when no transaction of this process is open.  Dirty pages of a write
+ * transaction are not in the map: they are LMDB's own memory and pass.
+ */
+static void map_find(fcdb__store *s, size_t map_size)
+{
+	unsigned long lo, hi, off, ino;
+	unsigned maj, mnr;
+	uintptr_t at = 0;
+	char line[512];
+	struct stat st;
+	FILE *f;
+	int fd;
+
+	if (mdb_env_get_fd(s->env, &fd) || fstat(fd, &st) != 0)
+		return;
+	f = fopen("/proc/self/maps", "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx-%lx %*s %lx %x:%x %lu", &lo, &hi, &off, &maj,
+		           &mnr, &ino) == 6 && off == 0 && ino == st.st_ino &&
+		    makedev(maj, mnr) == st.st_dev && hi - lo >= map_size)
+			at = (uintptr_t)lo;
+	fclose(f);
+	atomic_store_explicit(&s->map_lo, at, memory_order_relaxed);
+	atomic_store_explicit(&s->map_len, at ? map_size : 0,
+	                      memory_order_relaxed);
+}
+
+static void bounds_refresh(fcdb__store *s, int moved)
+{
+	MDB_envinfo info;
+	struct stat st;
+	int fd;
+
+	if (mdb_env_info(s->env, &info) || mdb_env_get_fd(s->env, &fd) ||
+	    fstat(fd, &st) != 0)
+		return;
+	if (moved)
+		map_find(s, info.me_mapsize);
+	atomic_store_explicit(&s->data_end, (size_t)st.st_size,
+	                      memory_order_relaxed);
+}
+
+static int bounds_ok(fcdb__store *s, const MDB_val *v)
+{
+	uintptr_t lo = atomic_load_explicit(&s->map_lo, memory_order_relaxed);
+	size_t len = atomic_load_explicit(&s->map_len, memory_order_relaxed);
+	size_t end = atomic_load_explicit(&s->data_end, memory_order_relaxed);
+	uintptr_t p = (uintptr_t)v->mv_data;
+
+	if (p < lo || p - lo >= len)
+		return 1; /* not in the map: a dirty page */
+	return p - lo <= end && v->mv_size <= end - (p - lo);
+}
+
+static int in_file(fcdb__store *s, const MDB_val *v)
+{
+	if (bounds_ok(s, v))
+		return 1;
+	bounds_refresh(s, 0);
+	return bounds_ok(s, v);
+}
+
+/* The error for a key or value past the file, naming the key when it
+   can be read. */
+static int past_the_file(fcdb__store *s, const MDB_val *k)
+{
+	if (k && k->mv_size <= 200 && bounds_ok(s, k))
+		return fcdb__error_set(FCDB_ECORRUPT, NULL, MDB_CORRUPTED,
+		                       "\"%.*s\": its stored value runs past the "
+		                       "end of the data file: the store is "
+		                       "damaged", (int)k->mv_size,
+		                       (const char *)k->mv_data);
+	return fcdb__error_set(FCDB_ECORRUPT, NULL, MDB_CORRUPTED,
+	                       "a stored key runs past the end of the data "
+	                       "file: the store is damaged");
+}
+
 /* Adopt a map size another process grew, or grow it ourselves. */
 static int remap(fcdb__store *s, int grow)
 {
@@ -109,6 +205,7 @@ static int remap(fcdb__store *s, int grow)
 		size = size > SIZE_MAX / 2 ? SIZE_MAX : size * 2;
 	}
 	rc = mdb_env_set_mapsize(s->env, size);
+	bounds_refresh(s, 1);
 	pthread_rwlock_unlock(&s->remap);
 	if (rc)
 		return lmdb_error(rc, grow ? "growing the map" : "adopting the map size");
@@ -288,6 +385,7 @@ static int store_open_new(fcdb__store **out, const char *path,
 	rc = open_dbis(s);
 	if (rc)
 		goto fail;
+	bounds_refresh(s, 1);
 	*out = s;
 	return FCDB_OK;
 fail:
@@ -535,6 +633,8 @@ int fcdb__txn_get(fcdb__txn *t, int db, const void *key, size_t klen,
 		return FCDB_ENOTFOUND;
 	if (rc)
 		return lmdb_error(rc, "reading");
+	if (!in_file(t->store, &v))
+		return past_the_file(t->store, &k);
 	val->data = v.mv_data;
 	val->len = v.mv_size;
 	return FCDB_OK;
@@ -595,6 +695,7 @@ int fcdb__cursor_open(fcdb__txn *t, int db, fcdb__cursor **out)
 	c = malloc(sizeof(*c));
 	if (!c)
 		return fcdb__error_set(FCDB_ENOMEM, NULL, 0, "out of memory");
+	c->store = t->store;
 	rc = mdb_cursor_open(t->txn, t->store->dbi[db], &c->cur);
 	if (rc) {
 		free(c);
@@ -614,6 +715,8 @@ static int cursor_get(fcdb__cursor *c, MDB_val *k, MDB_cursor_op op,
 		return FCDB_ENOTFOUND;
 	if (rc)
 		return lmdb_error(rc, "reading with a cursor");
+	if (!in_file(c->store, k) || !in_file(c->store, &v))
+		return past_the_file(c->store, k);
 	if (ko) {
 		ko->data = k->mv_data;
 		ko->len = k->mv_size;
