@@ -873,9 +873,11 @@ static int import_body(fcdb__txn *t, void *arg)
 		im->rep.revision = im->revision - 1;
 		return FCDB__NOCHANGE;
 	}
-	rc = fcdb__meta_bump(t, &im->rep.revision);
+	/* the functions are in: read before them, the revision is known */
+	rc = fcdb__meta_set_revision(t, im->revision);
 	if (rc)
 		return rc;
+	im->rep.revision = im->revision;
 	if (im->opts->flags & FCDB_IMPORT_DRY_RUN)
 		return FCDB__NOCHANGE;
 	return FCDB_OK;

@@ -2,7 +2,7 @@
  * api_damage.c: damage outside the record checksums, found by the
  * corruption sweep (tests/stress/corruption.c) and kept here as exact
  * regression tests: an LMDB node header that makes a value run past the
- * end of the file.
+ * end of the file, a damaged revision key in the store meta.
  *
  * The bytes are found by the patterns LMDB lays them out in (a leaf
  * node is a 2+2-byte data size, 2 bytes of flags, a 2-byte key size, the
@@ -179,10 +179,58 @@ static void test_value_past_the_end_of_the_file(void **state)
 	tu_sandbox_free(&sb);
 }
 
+static int revision_lost(fcdb *db)
+{
+	uint64_t rev = 99, problems = 0;
+	fcdb_function *fn = NULL;
+
+	CHILD_EXPECT(fcdb_revision(db, &rev), FCDB_ECORRUPT);
+	if (rev != 0)
+		return 91;
+	/* a write would restart the revisions: it is refused */
+	CHILD_EXPECT(fcdb_function_set_state(db, NULL, "alpha",
+	                                     FCDB_STATE_ACTIVE, NULL, NULL,
+	                                     NULL), FCDB_ECORRUPT);
+	CHILD_EXPECT(fcdb_check(db, NULL, NULL, &problems), FCDB_ECORRUPT);
+	if (problems == 0)
+		return 92;
+	/* records still read, with their own revisions */
+	CHILD_EXPECT(fcdb_function_get(db, &fn, "omega"), FCDB_OK);
+	if (fcdb_function_revision(fn) != 4)
+		return 93;
+	fcdb_function_free(fn);
+	return 0;
+}
+
+/*
+ * The store revision's key in the meta database, damaged: the revision
+ * used to read as 0 (a store that never changed) and the next write
+ * restarted the count at 1, so an old expected revision could match
+ * again.  Now it is StoreCorrupted and writes are refused.
+ */
+static void test_damaged_revision_key(void **state)
+{
+	au_bytes file;
+	tu_sandbox sb;
+	size_t node[16], n, k;
+
+	(void)state;
+	make_store(&sb, &file);
+	n = find_nodes(&file, "revision", "\0\0\0\0\0\0\0\x04", 8, node, 16);
+	for (k = 0; k < n; k++) /* "revision" -> "rewision" */
+		file.data[node[k] + 8 + 2] ^= 0x01;
+	tu_write(sb.store, file.data, file.len);
+	assert_int_equal(in_child(sb.store, FCDB_OPEN_NOSYNC, revision_lost),
+	                 0);
+	au_bytes_free(&file);
+	tu_sandbox_free(&sb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_value_past_the_end_of_the_file),
+		cmocka_unit_test(test_damaged_revision_key),
 	};
 
 	au_fixed_seed();
