@@ -146,7 +146,20 @@ static int index_points(fcdb__txn *t, int db, const char *key,
 	return v.len == nlen && memcmp(v.data, name, nlen) == 0;
 }
 
-static int check_records(fcdb__txn *t, struct checker *c, uint64_t store_rev)
+/* Is arn this store's ARN for the function `name`? */
+static int arn_is(const fcdb *db, const char *arn, const void *name,
+                  size_t nlen)
+{
+	char want[600];
+	int n = snprintf(want, sizeof(want), "acs:fc:%s:%s:functions/%.*s",
+	                 db->region, db->account, (int)(nlen > 511 ? 511 : nlen),
+	                 (const char *)name);
+
+	return n > 0 && (size_t)n < sizeof(want) && strcmp(arn, want) == 0;
+}
+
+static int check_records(fcdb *db, fcdb__txn *t, struct checker *c,
+                         uint64_t store_rev)
 {
 	fcdb__cursor *cur;
 	fcdb__envelope env;
@@ -192,6 +205,11 @@ static int check_records(fcdb__txn *t, struct checker *c, uint64_t store_rev)
 		if (!arn)
 			problem(c, k.data, k.len, "record", "the record has no "
 			        "functionArn");
+		else if (!arn_is(db, arn, k.data, k.len))
+			problem(c, k.data, k.len, "record", "functionArn \"%.200s\" "
+			        "is not acs:fc:%s:%s:functions/ and the name (a "
+			        "damaged record, or damaged store meta)", arn,
+			        db->region, db->account);
 		else if (!index_points(t, FCDB__DB_BY_ARN, arn, k.data, k.len))
 			problem(c, k.data, k.len, "by_arn", "no by_arn entry maps "
 			        "\"%.200s\" to this function", arn);
@@ -274,7 +292,7 @@ int fcdb_check(fcdb *db, fcdb_check_fn report, void *ctx, uint64_t *problems)
 		rc = 0;
 	}
 	if (rc == 0)
-		rc = check_records(t, &c, rev);
+		rc = check_records(db, t, &c, rev);
 	if (rc == 0)
 		rc = check_index(t, &c, FCDB__DB_BY_ARN);
 	if (rc == 0)

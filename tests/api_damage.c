@@ -2,7 +2,8 @@
  * api_damage.c: damage outside the record checksums, found by the
  * corruption sweep (tests/stress/corruption.c) and kept here as exact
  * regression tests: an LMDB node header that makes a value run past the
- * end of the file, a damaged revision key in the store meta.
+ * end of the file, a damaged revision key in the store meta, a damaged
+ * region in the store meta.
  *
  * The bytes are found by the patterns LMDB lays them out in (a leaf
  * node is a 2+2-byte data size, 2 bytes of flags, a 2-byte key size, the
@@ -226,11 +227,62 @@ static void test_damaged_revision_key(void **state)
 	tu_sandbox_free(&sb);
 }
 
+struct names {
+	int records;
+	int victim;
+};
+
+static void count_record_problems(void *ctx, const char *name,
+                                  const char *phase, const char *problem)
+{
+	struct names *n = ctx;
+
+	if (strcmp(phase, "record") == 0 && strstr(problem, "functionArn"))
+		n->records++;
+	n->victim |= strcmp(name, "victim") == 0;
+}
+
+static int region_damaged(fcdb *db)
+{
+	struct names n = { 0, 0 };
+	uint64_t problems = 0;
+
+	if (strcmp(fcdb_region(db), "cn-shanghbi") != 0)
+		return 94;
+	CHILD_EXPECT(fcdb_check(db, count_record_problems, &n, &problems),
+	             FCDB_ECORRUPT);
+	return n.records == 4 && n.victim ? 0 : 95;
+}
+
+/*
+ * The region in the store meta, damaged into another valid region: the
+ * store opens with it, so check compares every record's ARN with the
+ * store's region and account and names each one that does not match.
+ */
+static void test_damaged_region(void **state)
+{
+	au_bytes file;
+	tu_sandbox sb;
+	size_t node[16], n, k;
+
+	(void)state;
+	make_store(&sb, &file);
+	n = find_nodes(&file, "region", AU_REGION, strlen(AU_REGION), node, 16);
+	for (k = 0; k < n; k++) /* cn-shanghai -> cn-shanghbi */
+		file.data[node[k] + 8 + 6 + 9] ^= 0x03;
+	tu_write(sb.store, file.data, file.len);
+	assert_int_equal(in_child(sb.store, FCDB_OPEN_READONLY, region_damaged),
+	                 0);
+	au_bytes_free(&file);
+	tu_sandbox_free(&sb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_value_past_the_end_of_the_file),
 		cmocka_unit_test(test_damaged_revision_key),
+		cmocka_unit_test(test_damaged_region),
 	};
 
 	au_fixed_seed();
