@@ -421,6 +421,12 @@ int fcdb__store_open(fcdb__store **out, const char *path, unsigned flags,
 			}
 			s->refs++;
 			pthread_mutex_unlock(&registry_lock);
+			/* an open clears dead readers' slots, shared or not */
+			{
+				int dead;
+
+				mdb_reader_check(s->env, &dead);
+			}
 			*out = s;
 			return FCDB_OK;
 		}
@@ -766,6 +772,17 @@ void fcdb__cursor_close(fcdb__cursor *c)
 
 /* ---- inspection ---- */
 
+/* mdb_reader_list prints a line per live slot ("pid thread txnid"),
+   after a header or instead "(no active readers)": count the slots. */
+static int count_reader(const char *line, void *ctx)
+{
+	while (*line == ' ')
+		line++;
+	if (*line >= '0' && *line <= '9')
+		(*(uint32_t *)ctx)++;
+	return 0;
+}
+
 int fcdb__store_stat_get(fcdb__store *s, fcdb__txn *t, fcdb__store_stat *out)
 {
 	MDB_envinfo info;
@@ -784,7 +801,11 @@ int fcdb__store_stat_get(fcdb__store *s, fcdb__txn *t, fcdb__store_stat *out)
 	out->map_size = info.me_mapsize;
 	out->last_page = info.me_last_pgno;
 	out->max_readers = info.me_maxreaders;
-	out->readers_used = info.me_numreaders;
+	/* me_numreaders is the most slots ever used since the lock file was
+	   made, not the slots in use now: count the live ones */
+	out->readers_used = 0;
+	if (mdb_reader_list(s->env, count_reader, &out->readers_used) != 0)
+		out->readers_used = info.me_numreaders;
 	if (stat(s->path, &fst) == 0)
 		out->file_bytes = (uint64_t)fst.st_size;
 	for (i = 0; i < FCDB__DB_COUNT; i++) {

@@ -1,5 +1,6 @@
 /*
- * limits.c: a map that starts tiny and a disk that fills up.
+ * limits.c: a map that starts tiny, a disk that fills up, and reader
+ * slots left behind by killed processes.
  *
  * Map growth: a store opened with a 64 KiB map takes realistic creates
  * (the bench corpus) with no failed write, doubling its map as it goes;
@@ -12,6 +13,11 @@
  * usable for reads, and after it every acknowledged function is there,
  * the failed one is not, and check is clean.  When running as root, the
  * same on a 2 MiB tmpfs (ENOSPC).
+ *
+ * Stale readers: processes holding a read (an export blocked in its
+ * write callback) are killed; the next open clears their reader slots
+ * (mdb_reader_check), fcdb_stats_get says so, and the slots serve new
+ * readers.
  *
  * FCDB_STRESS=full: 100,000 creates; quick: 5,000.
  */
@@ -335,12 +341,148 @@ static void test_full_tmpfs_is_a_clean_io_error(void **state)
 	tu_sandbox_free(&sb);
 }
 
+/* ---- stale reader slots ---- */
+
+#define HOLDERS 12
+
+/* An export that tells the parent it is reading, then waits forever:
+   its read transaction holds a reader slot until the process dies. */
+static int hold_ready_fd = -1;
+
+static int hold_sink(void *ctx, const char *data, size_t len)
+{
+	int *told = ctx;
+
+	(void)data;
+	(void)len;
+	if (!*told) {
+		*told = 1;
+		if (write(hold_ready_fd, "r", 1) != 1)
+			_exit(2);
+		for (;;)
+			pause();
+	}
+	return 0;
+}
+
+static pid_t spawn_holder(const char *store, int ready)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		fcdb *db = NULL;
+		int told = 0;
+
+		st_child_signals();
+		hold_ready_fd = ready;
+		if (st_open(&db, store, FCDB_OPEN_READONLY, 0, 0))
+			_exit(1);
+		fcdb_export(db, hold_sink, &told, NULL, NULL);
+		_exit(3); /* not reached */
+	}
+	return pid;
+}
+
+static unsigned readers_used(const char *store)
+{
+	fcdb_stats st;
+	fcdb *db = NULL;
+
+	au_ok(st_open(&db, store, FCDB_OPEN_NOSYNC, 0, 16));
+	au_ok(fcdb_stats_get(db, &st));
+	fcdb_close(db);
+	return st.readers_used;
+}
+
+static void test_killed_readers_slots_are_reclaimed(void **state)
+{
+	int ready[2], keep[2], i, status, rounds = st_full() ? 20 : 3, r;
+	unsigned before = 0, after = 0, reclaimed = 0;
+	pid_t keeper, holder[HOLDERS];
+	tu_sandbox sb;
+	fcdb *db = NULL;
+	char c;
+
+	(void)state;
+	tu_sandbox_new(&sb);
+	/* a reader table of 16 slots */
+	au_ok(st_open(&db, sb.store, FCDB_OPEN_NOSYNC, 0, 16));
+	for (i = 0; i < 20; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "fn-%02d", i);
+		au_create(db, name, NULL);
+	}
+	fcdb_close(db);
+	/* a process that keeps the store open throughout, so that no open
+	   finds itself alone and rebuilds the reader table from scratch */
+	assert_int_equal(pipe(ready), 0);
+	assert_int_equal(pipe(keep), 0);
+	keeper = fork();
+	assert_true(keeper >= 0);
+	if (keeper == 0) {
+		close(keep[1]);
+		st_child_signals();
+		if (st_open(&db, sb.store, FCDB_OPEN_NOSYNC, 0, 16) ||
+		    write(ready[1], "k", 1) != 1)
+			_exit(1);
+		if (read(keep[0], &c, 1) < 0) /* until the parent is done */
+			_exit(1);
+		fcdb_close(db);
+		_exit(0);
+	}
+	close(keep[0]);
+	assert_int_equal(read(ready[0], &c, 1), 1);
+
+	for (r = 0; r < rounds; r++) {
+		/* twelve readers in flight, killed where they stand */
+		for (i = 0; i < HOLDERS; i++)
+			holder[i] = spawn_holder(sb.store, ready[1]);
+		for (i = 0; i < HOLDERS; i++)
+			if (read(ready[0], &c, 1) != 1)
+				fail_msg("a holder did not start reading");
+		before = readers_used(sb.store);
+		if (before < HOLDERS)
+			fail_msg("%u reader slots in use with %d readers in "
+			         "flight", before, HOLDERS);
+		/* in odd rounds this process already has the store open when
+		   the readers die: its next open shares that environment */
+		if (r % 2)
+			au_ok(st_open(&db, sb.store, FCDB_OPEN_NOSYNC, 0, 16));
+		for (i = 0; i < HOLDERS; i++) {
+			kill(holder[i], SIGKILL);
+			assert_int_equal(waitpid(holder[i], &status, 0), holder[i]);
+		}
+		/* the next open clears their slots */
+		after = readers_used(sb.store);
+		if (r % 2)
+			fcdb_close(db);
+		if (after >= before || after > 2)
+			fail_msg("round %d: %u reader slots in use before the kill, "
+			         "%u after the next open: the dead readers' slots "
+			         "were not reclaimed", r + 1, before, after);
+		reclaimed += before - after;
+	}
+	close(keep[1]);
+	assert_int_equal(waitpid(keeper, &status, 0), keeper);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(ready[0]);
+	close(ready[1]);
+	print_message("limits: %d rounds of %d readers killed mid-read: %u "
+	              "reader slots reclaimed by the next open (%u in use "
+	              "before the last kill, %u after)\n", rounds, HOLDERS,
+	              reclaimed, before, after);
+	tu_sandbox_free(&sb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tiny_map_grows_without_a_failed_write),
 		cmocka_unit_test(test_full_disk_is_a_clean_io_error),
 		cmocka_unit_test(test_full_tmpfs_is_a_clean_io_error),
+		cmocka_unit_test(test_killed_readers_slots_are_reclaimed),
 	};
 
 	st_banner("limits");
