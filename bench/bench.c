@@ -575,8 +575,17 @@ typedef struct thread_job {
 	pthread_barrier_t *bar;
 	uint64_t ops, ck;
 	double secs;
+	double cpu;     /* CPU time this thread got while timed */
 	int failed;
 } thread_job;
+
+static double thread_cpu(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
 
 static void *thread_main(void *arg)
 {
@@ -585,7 +594,7 @@ static void *thread_main(void *arg)
 	uint64_t ck = 0, ops = 0;
 	bench_reader *r = NULL;
 	int failed;
-	double t0, secs;
+	double t0, c0, secs;
 
 	/* opened here, so what it allocates comes from this thread's arena
 	   and never shares a cache line with the other thread's reader */
@@ -596,6 +605,7 @@ static void *thread_main(void *arg)
 	}
 	pthread_barrier_wait(j->bar);
 	t0 = now();
+	c0 = thread_cpu();
 	for (;;) {
 		for (int k = 0; k < 256 && !failed; k++) {
 			failed |= j->sys->get_by_name(r, j->keys[i], &ck);
@@ -606,6 +616,7 @@ static void *thread_main(void *arg)
 		if (secs >= opt.secs || failed)
 			break;
 	}
+	j->cpu = thread_cpu() - c0;
 	if (r)
 		j->sys->reader_close(r);
 	j->ops = ops;
@@ -615,15 +626,21 @@ static void *thread_main(void *arg)
 	return NULL;
 }
 
-/* get_by_name on `nt` threads at once, each with its own reader. */
+/*
+ * get_by_name on `nt` threads at once, each with its own reader: ops per
+ * second of wall time.  *cpus gets how many CPUs the threads actually had
+ * (their CPU time over the wall time): on a machine that other processes
+ * share, two threads may get much less than two CPUs.
+ */
 static double run_threads(const bench_system *sys, bench_sys *s, int nt,
-                          char *const *keys, size_t nkeys, uint64_t *ck)
+                          char *const *keys, size_t nkeys, uint64_t *ck,
+                          double *cpus)
 {
 	pthread_t tid[8];
 	thread_job job[8];
 	pthread_barrier_t bar;
 	uint64_t ops = 0;
-	double secs = 0;
+	double secs = 0, cpu = 0;
 
 	pthread_barrier_init(&bar, NULL, (unsigned)nt);
 	for (int t = 0; t < nt; t++) {
@@ -645,9 +662,11 @@ static double run_threads(const bench_system *sys, bench_sys *s, int nt,
 		ops += job[t].ops;
 		if (job[t].secs > secs)
 			secs = job[t].secs;
+		cpu += job[t].cpu;
 		*ck += job[t].ck;
 	}
 	pthread_barrier_destroy(&bar);
+	*cpus = cpu / secs;
 	return (double)ops / secs;
 }
 
@@ -853,6 +872,23 @@ static void machine(char *out, size_t cap)
 	         sysconf(_SC_NPROCESSORS_ONLN), mem_kb / 1048576.0, u.release);
 }
 
+/* The 1-minute load average, for the report: a busy machine shows. */
+static const char *loadavg(void)
+{
+	static char buf[32];
+	FILE *f = fopen("/proc/loadavg", "r");
+
+	snprintf(buf, sizeof(buf), "?");
+	if (f) {
+		if (fscanf(f, "%31s", buf) != 1)
+			snprintf(buf, sizeof(buf), "?");
+		fclose(f);
+	}
+	return buf;
+}
+
+static char load_start[32];
+
 static double val(const char *wl, const char *sys)
 {
 	const row *r = find_row(wl, sys);
@@ -868,7 +904,10 @@ static void print_tables(const char *mach, double elapsed)
 
 	printf("\n## fcdb bench: N=%llu, seed=%llu\n\n",
 	       (unsigned long long)opt.n, (unsigned long long)opt.seed);
-	printf("Machine: %s. Run took %.0f s.\n\n", mach, elapsed);
+	printf("Machine: %s. Run took %.0f s; load average %s at the start, "
+	       "%s at the end (other processes share this machine: see the "
+	       "CPUs column of read_threads).\n\n", mach, elapsed, load_start,
+	       loadavg());
 	printf("| workload | unit | fcdb | sqlite | lmdb-json | lmdb-raw | "
 	       "fcdb/sqlite | fcdb/lmdb-json | fcdb/lmdb-raw |\n");
 	printf("|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
@@ -906,17 +945,21 @@ static void print_tables(const char *mach, double elapsed)
 	/* read_threads per system */
 	if (find_row("read_threads_1", "fcdb") || find_row("read_threads_1", "sqlite")) {
 		printf("\n| read_threads (get_by_name, ops/s) | 1 thread | 2 threads | "
-		       "2 / 1 |\n|---|---:|---:|---:|\n");
+		       "2 / 1 | CPUs the 2 threads got | 2 / 1 per CPU |\n"
+		       "|---|---:|---:|---:|---:|---:|\n");
 		for (int s = 0; s < NSYS; s++) {
 			double one = val("read_threads_1", systems[s]->name);
 			double two = val("read_threads_2", systems[s]->name);
+			double c1 = val("read_threads_1_cpus", systems[s]->name);
+			double c2 = val("read_threads_2_cpus", systems[s]->name);
 
 			if (one <= 0 || two <= 0)
 				continue;
 			fmt_value(a, sizeof(a), one);
 			fmt_value(b, sizeof(b), two);
-			printf("| %s | %s | %s | %.2fx |\n", systems[s]->name, a, b,
-			       two / one);
+			printf("| %s | %s | %s | %.2fx | %.2f | %.2fx |\n",
+			       systems[s]->name, a, b, two / one, c2,
+			       c1 > 0 && c2 > 0 ? (two / c2) / (one / c1) : 0);
 		}
 	}
 	/* everything else, one row each */
@@ -1029,8 +1072,10 @@ static void print_targets(void)
 			       note_buf);
 		}
 	}
+	snprintf(note_buf, sizeof(note_buf), "the 2 threads got %.2f CPUs |",
+	         val("read_threads_2_cpus", "fcdb"));
 	target("read_threads 2 vs 1 thread", val("read_threads_2", "fcdb"),
-	       val("read_threads_1", "fcdb"), 1.7, 0, "|");
+	       val("read_threads_1", "fcdb"), 1.7, 0, note_buf);
 	if (nrss) {
 		uint64_t top = rss_sizes[nrss - 1];
 		char l2[32];
@@ -1067,8 +1112,9 @@ static void write_json(const char *mach, double elapsed)
 	if (!f)
 		die("%s: %s", tmp, strerror(errno));
 	fprintf(f, "{\"n\":%llu,\"seed\":%llu,\"machine\":\"%s\","
-	        "\"elapsed_s\":%.1f,\"rows\":[", (unsigned long long)opt.n,
-	        (unsigned long long)opt.seed, mach, elapsed);
+	        "\"elapsed_s\":%.1f,\"loadavg_start\":\"%s\",\"rows\":[",
+	        (unsigned long long)opt.n, (unsigned long long)opt.seed, mach,
+	        elapsed, load_start);
 	for (size_t i = 0; i < nrows; i++) {
 		const row *r = &rows[i];
 
@@ -1371,7 +1417,7 @@ static void bench_reads(void)
 			systems[s]->reader_close(rd[s]);
 	if (want(W_THREADS)) {
 		for (int s = 0; s < NSYS; s++) {
-			double rate[2][ROUNDS_MAX];
+			double rate[2][ROUNDS_MAX], cpus[2][ROUNDS_MAX];
 			uint64_t ck[2];
 
 			if (!stores[s] || !sys_on(s))
@@ -1392,10 +1438,12 @@ static void bench_reads(void)
 				for (int nt = 1; nt <= 2; nt++)
 					rate[nt - 1][round] =
 						run_threads(systems[s], stores[s], nt,
-						            by_name, pass, &ck[nt - 1]);
+						            by_name, pass, &ck[nt - 1],
+						            &cpus[nt - 1][round]);
 			for (int nt = 1; nt <= 2; nt++) {
 				char wl[32], each[ROUNDS_MAX * 12] = "";
 				double r = median(rate[nt - 1], opt.rounds);
+				double c = median(cpus[nt - 1], opt.rounds);
 
 				for (int round = 0; round < opt.rounds; round++)
 					snprintf(each + strlen(each),
@@ -1403,8 +1451,10 @@ static void bench_reads(void)
 					         rate[nt - 1][round]);
 				snprintf(wl, sizeof(wl), "read_threads_%d", nt);
 				add_row(wl, systems[s]->name, r, "ops/s", NULL);
-				note("read_threads %s %d: %.0f ops/s (median of rounds:%s)",
-				     systems[s]->name, nt, r, each);
+				snprintf(wl, sizeof(wl), "read_threads_%d_cpus", nt);
+				add_row(wl, systems[s]->name, c, "CPUs", NULL);
+				note("read_threads %s %d: %.0f ops/s on %.2f CPUs (median "
+				     "of rounds:%s)", systems[s]->name, nt, r, c, each);
 			}
 		}
 	}
@@ -1564,6 +1614,7 @@ int main(int argc, char **argv)
 	double t_start = now();
 
 	parse_args(argc, argv);
+	snprintf(load_start, sizeof(load_start), "%s", loadavg());
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	machine(mach, sizeof(mach));
 	note("fcdb bench: N=%llu seed=%llu on %s", (unsigned long long)opt.n,
