@@ -56,6 +56,7 @@ typedef struct fcdb__schema fcdb__schema;
 
 typedef struct fcdb__field {
 	const char *name;
+	uint8_t namelen; /* strlen(name) */
 	uint8_t num;     /* stored key; 0 for input-only fields */
 	uint8_t type;    /* enum fcdb__ftype */
 	uint8_t flags;   /* FCDB__F_* */
