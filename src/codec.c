@@ -407,7 +407,7 @@ static void pack_object(msgpack_packer *pk, const fcdb__schema *s,
 
 		if (m->type == FCDB__NULL)
 			continue;
-		f = fcdb__schema_find(s, m->key);
+		f = fcdb__schema_find_n(s, m->key, m->keylen);
 		if (!f) {
 			unknown++;
 			continue;
@@ -434,7 +434,7 @@ static void pack_object(msgpack_packer *pk, const fcdb__schema *s,
 	for (i = 0; i < obj->len && unknown; i++) {
 		const fcdb__node *m = &obj->v.kids[i];
 
-		if (m->type == FCDB__NULL || fcdb__schema_find(s, m->key))
+		if (m->type == FCDB__NULL || fcdb__schema_find_n(s, m->key, m->keylen))
 			continue;
 		pack_str(pk, m->key, m->keylen);
 		pack_generic(pk, m);

@@ -361,6 +361,8 @@ static int scan_value(struct import *im, int depth)
 		end = in->buf + in->len;
 		while (q < end) {
 			if (in_str) {
+				while (end - q >= 8 && fcdb__json_plain8(q))
+					q += 8;
 				while (q < end && *q != '"' && *q != '\\' &&
 				       *q != '\n')
 					q++;

@@ -116,6 +116,11 @@ static int prescan(const char *text, size_t len, struct scan *sc)
 		unsigned char c = (unsigned char)text[i];
 
 		if (in_str) {
+			while (i + 8 <= len && fcdb__json_plain8(text + i))
+				i += 8;
+			if (i >= len)
+				break;
+			c = (unsigned char)text[i];
 			if (c == '"') {
 				in_str = 0;
 			} else if (c == '\\') {
@@ -495,19 +500,8 @@ void fcdb__json_write_str(fcdb__buf *b, const char *s, size_t len)
 		size_t n = 2;
 
 		/* eight bytes at a time while none is < 0x20, '"' or '\\' */
-		while (len - i >= 8) {
-			const uint64_t ones = 0x0101010101010101ull;
-			const uint64_t high = 0x8080808080808080ull;
-			uint64_t x, q, bs;
-
-			memcpy(&x, p + i, 8);
-			q = x ^ (ones * '"');
-			bs = x ^ (ones * '\\');
-			if (((x - ones * 0x20) | (q - ones) | (bs - ones)) & ~x &
-			    high)
-				break;
+		while (len - i >= 8 && fcdb__json_plain8(p + i))
 			i += 8;
-		}
 		while (i < len && !must_escape[p[i]])
 			i++;
 		fcdb__buf_add(b, s + run, i - run);

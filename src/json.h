@@ -4,11 +4,28 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "buf.h"
 #include "node.h"
 
 #define FCDB__JSON_MAX_DEPTH 32
+
+/*
+ * 1 when none of the 8 bytes at p is '"', '\\' or a control character
+ * (< 0x20): a run of plain string text that scanners can skip at once.
+ */
+static inline int fcdb__json_plain8(const void *p)
+{
+	const uint64_t ones = 0x0101010101010101ull;
+	const uint64_t high = 0x8080808080808080ull;
+	uint64_t x, q, bs;
+
+	memcpy(&x, p, 8);
+	q = x ^ (ones * '"');
+	bs = x ^ (ones * '\\');
+	return !(((x - ones * 0x20) | (q - ones) | (bs - ones)) & ~x & high);
+}
 
 /*
  * Parse `len` bytes of JSON into a node tree allocated in `a`.  Refuses,

@@ -1,6 +1,7 @@
 /* schema.c: the field tables of the Function object and its nested types. */
 #include "schema.h"
 
+#include <pthread.h>
 #include <string.h>
 
 #define I32_MIN (-2147483647LL - 1)
@@ -23,8 +24,11 @@
 #define AOBJR(n, num, fl, mx, rule, sub) { n, sizeof(n) - 1, num, FCDB__T_ARR_OBJ, fl, rule, 0, mx, 0, 0, 0, &sub }
 #define MAP(n, num, fl) { n, sizeof(n) - 1, num, FCDB__T_MAP, fl, 0, 0, 0, 0, 0, 0, 0 }
 #define MAPR(n, num, fl, rule) { n, sizeof(n) - 1, num, FCDB__T_MAP, fl, rule, 0, 0, 0, 0, 0, 0 }
+/* The name table is a file-scope compound literal: static storage,
+   written once by build_tables. */
 #define SCHEMA(var, label, tab) \
-	const fcdb__schema var = { label, tab, sizeof(tab) / sizeof(tab[0]) }
+	const fcdb__schema var = { label, tab, sizeof(tab) / sizeof(tab[0]), \
+	                           (uint8_t[FCDB__SCHEMA_HASH]){ 0 } }
 
 #define C FCDB__F_COMPUTED
 #define IN FCDB__F_INPUT
@@ -336,22 +340,59 @@ const fcdb__schema *const fcdb__schemas[] = {
 	&code, NULL
 };
 
-const fcdb__field *fcdb__schema_find(const fcdb__schema *s, const char *name)
+/*
+ * Name lookup is on every hot path (each member of every input and
+ * record), so each schema gets an open-addressing table of its names,
+ * built once: a hash, a probe or two and one memcmp.
+ */
+static uint32_t name_hash(const char *k, size_t len)
 {
-	size_t lo = 0, hi = s->count, mid;
-	int c;
+	uint32_t h = 2166136261u;
 
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		c = strcmp(name, s->fields[mid].name);
-		if (c == 0)
-			return &s->fields[mid];
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)k[i]) * 16777619u;
+	return h;
+}
+
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
+
+static void build_tables(void)
+{
+	for (const fcdb__schema *const *sp = fcdb__schemas; *sp; sp++) {
+		const fcdb__schema *s = *sp;
+
+		for (size_t i = 0; i < s->count; i++) {
+			const fcdb__field *f = &s->fields[i];
+			uint32_t h = name_hash(f->name, f->namelen) &
+			             (FCDB__SCHEMA_HASH - 1);
+
+			while (s->hash[h])
+				h = (h + 1) & (FCDB__SCHEMA_HASH - 1);
+			s->hash[h] = (uint8_t)(i + 1);
+		}
+	}
+}
+
+const fcdb__field *fcdb__schema_find_n(const fcdb__schema *s,
+                                       const char *name, size_t len)
+{
+	uint32_t h;
+
+	pthread_once(&tables_once, build_tables);
+	h = name_hash(name, len) & (FCDB__SCHEMA_HASH - 1);
+	while (s->hash[h]) {
+		const fcdb__field *f = &s->fields[s->hash[h] - 1];
+
+		if (f->namelen == len && memcmp(f->name, name, len) == 0)
+			return f;
+		h = (h + 1) & (FCDB__SCHEMA_HASH - 1);
 	}
 	return NULL;
+}
+
+const fcdb__field *fcdb__schema_find(const fcdb__schema *s, const char *name)
+{
+	return fcdb__schema_find_n(s, name, strlen(name));
 }
 
 const fcdb__field *fcdb__schema_by_num(const fcdb__schema *s, unsigned num)
