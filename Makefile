@@ -41,10 +41,22 @@ UNIT_TESTS = $(patsubst tests/unit_%.c,tests/bin/unit_%,$(wildcard tests/unit_*.
 API_TESTS  = $(patsubst tests/api_%.c,tests/bin/api_%,$(wildcard tests/api_*.c))
 TEST_BINS  = $(UNIT_TESTS) $(API_TESTS) tests/bin/readme_example
 CLI_TESTS  = $(sort $(wildcard tests/cli/test_*.sh))
+# Reliability suites (issue 6): quick variants in make test, full in make stress.
+STRESS_TESTS = $(patsubst tests/stress/%.c,tests/bin/stress_%,$(wildcard tests/stress/*.c))
+# libFuzzer targets, built with clang into tests/fuzz/bin.
+FUZZ_SRC     = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS    = $(patsubst tests/fuzz/%.c,tests/fuzz/bin/%,$(FUZZ_SRC))
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_FLAGS    = -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude -Isrc \
+                -fsanitize=fuzzer-no-link,address,undefined
 
 .PHONY: all lib deps test check-header check-exports demo install uninstall \
-        clean help valgrind bench bench-deps
+        clean help valgrind stress fuzz fuzz-build fuzz-deps bench bench-deps
 .DEFAULT_GOAL := all
+
+# Keep object files make considers intermediate (test and bench objects).
+.SECONDARY:
 
 all: lib $(TOOL)
 
@@ -55,6 +67,8 @@ help:
 	@echo "  make demo      build, then run the main job on a demo store"
 	@echo "  make test      build and run every test; ends with a summary line"
 	@echo "  make valgrind  run the C test suites under valgrind"
+	@echo "  make stress    the full reliability suites (crash, concurrency, corruption, limits)"
+	@echo "  make fuzz      every libFuzzer target for FUZZ_SECONDS (default 60) each"
 	@echo "  make bench     build and run the benchmark (N=$(N) SEED=$(SEED); see bench/README.md)"
 	@echo "  make install   install library, header (PREFIX=$(PREFIX) DESTDIR=)"
 	@echo "  make uninstall remove what install put there"
@@ -184,6 +198,36 @@ tests/bin/api_%: tests/api_%.o tests/testutil.o bench/corpus.o $(SHARED) | tests
 	$(CC) $(ALL_LDFLAGS) -o $@ $< tests/testutil.o bench/corpus.o -Lsrc -lfcdb \
 	  -Wl,-rpath,'$$ORIGIN/../../src' -lcmocka -lcjson -lpthread
 
+# Reliability suites: API only, like the API tests.
+tests/bin/stress_%: tests/stress/%.c tests/testutil.o bench/corpus.o $(SHARED) | tests/bin
+	$(CC) $(ALL_CFLAGS) -Ibench -Itests $(ALL_LDFLAGS) -o $@ $< tests/testutil.o \
+	  bench/corpus.o -Lsrc -lfcdb -Wl,-rpath,'$$ORIGIN/../../src' -lcmocka \
+	  -lcjson -lpthread
+
+# Fuzz targets: the library rebuilt with clang and the fuzzer's sanitizers.
+tests/fuzz/obj/%.o: src/%.c
+	@mkdir -p tests/fuzz/obj
+	$(FUZZ_CC) $(FUZZ_FLAGS) -c $< -o $@
+
+tests/fuzz/bin/%: tests/fuzz/%.c $(patsubst src/%.c,tests/fuzz/obj/%.o,$(LIB_SRC))
+	@mkdir -p tests/fuzz/bin
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
+
+fuzz-build: deps fuzz-deps $(FUZZ_BINS)
+
+# Run each target from its seed corpus (tests/fuzz/corpus/NAME, copied to
+# a scratch directory) for FUZZ_SECONDS; a crash fails the run and leaves
+# its input in tests/fuzz/crashes/ to become a regression test.
+fuzz: fuzz-build
+	@sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+fuzz-deps:
+	@$(MAKE) --no-print-directory deps DEPS_PKGS="clang libclang-rt-dev"
+
+stress: deps
+	@$(MAKE) --no-print-directory all $(STRESS_TESTS)
+	@FCDB_STRESS=full FCDB=$(CURDIR)/tools/fcdb sh tests/run.sh $(STRESS_TESTS)
+
 # The README's C example, extracted and compiled as a user would.
 tests/readme_example.c: README.md tests/extract-example.sh
 	sh tests/extract-example.sh README.md > $@
@@ -204,13 +248,18 @@ check-exports: $(SHARED)
 	if [ -n "$$bad" ]; then echo "exported non-fcdb_ symbols: $$bad"; exit 1; fi; \
 	echo "check-exports: only fcdb_* exported ($$(nm -D --defined-only $(SHARED) | grep -c ' T fcdb_') functions)"
 
+# The main job on a demo store: see tools/demo.sh.
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@FCDB=$(CURDIR)/tools/fcdb sh tools/demo.sh
+
 # The bench is built and run once at a tiny N (tests/bench_smoke.sh) so it
 # cannot rot; no timing is checked.
 test: deps bench-deps
-	@$(MAKE) --no-print-directory all $(TEST_BINS) check-header check-exports \
-	  bench/bench
+	@$(MAKE) --no-print-directory all $(TEST_BINS) $(STRESS_TESTS) \
+	  check-header check-exports bench/bench
 	@FCDB=$(CURDIR)/tools/fcdb sh tests/run.sh $(UNIT_TESTS) $(API_TESTS) \
-	  tests/readme.sh $(CLI_TESTS) tests/bench_smoke.sh
+	  tests/readme.sh $(CLI_TESTS) $(STRESS_TESTS) tests/bench_smoke.sh
 
 valgrind: deps
 	@$(MAKE) --no-print-directory lib $(TEST_BINS)
@@ -238,7 +287,7 @@ clean:
 	rm -f src/*.o src/*.d src/*.a src/*.so src/*.so.* tests/*.o tests/*.d \
 	  tools/*.o tools/*.d tools/fcdb bench/*.o bench/*.d bench/bench \
 	  tests/readme_example.c .flags
-	rm -rf tests/bin bench/obj
+	rm -rf tests/bin tests/fuzz/bin tests/fuzz/obj bench/obj
 
 -include $(wildcard src/*.d tests/*.d tools/*.d bench/*.d bench/obj/*.d \
   bench/obj/lib/*.d)

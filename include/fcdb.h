@@ -59,6 +59,13 @@
  *   reader slot; fcdb_open clears such slots (mdb_reader_check).
  * - The map grows on demand (doubling) when a write finds it full, and a
  *   size grown by another process is adopted automatically.
+ * - Handles opened on one store within one process share one LMDB
+ *   environment (LMDB's locks are per process): the first open's flags,
+ *   map size and reader limit apply to all of them, and a store open
+ *   read-only cannot be opened for writing until that handle closes.
+ * - Each read holds one slot of the reader table (1022 by default,
+ *   fcdb_options.max_readers) for its duration; when every slot is taken
+ *   a read waits up to two seconds, then fails with FCDB_EIO.
  */
 #ifndef FCDB_H
 #define FCDB_H
@@ -187,7 +194,9 @@ typedef struct fcdb fcdb;
 typedef struct fcdb_options {
 	unsigned int version;   /* FCDB_OPTIONS_VERSION */
 	unsigned int flags;     /* FCDB_OPEN_* */
-	uint64_t map_size;      /* initial map size in bytes; 0: 64 MiB.  The map
+	uint64_t map_size;      /* initial map size in bytes; 0: 1 GiB (address
+	                           space, not disk: the file grows with its
+	                           data).  The map
 	                           grows by doubling when full. */
 	const char *region;     /* region of a new store's ARNs; NULL: "cn-hangzhou".
 	                           For an existing store it must match or be NULL. */
@@ -197,6 +206,10 @@ typedef struct fcdb_options {
 	   epoch; NULL: time(2).  For tests and replay. */
 	int64_t (*clock)(void *clock_ctx);
 	void *clock_ctx;
+	/* Reader table size for a new lock file (concurrent read operations
+	   across all processes, plus up to 8 idle ones a process keeps for
+	   reuse); 0: 1022.  The first process to open the store sets it. */
+	unsigned int max_readers;
 } fcdb_options;
 
 /* fcdb_options_init: fill `opts` with the defaults above. */
@@ -207,10 +220,10 @@ FCDB_API void fcdb_options_init(fcdb_options *opts);
  * `path`-lock), creating it unless FCDB_OPEN_READONLY or FCDB_OPEN_NOCREATE.
  * `opts` may be NULL for the defaults.  On success *out is OWNED: close it
  * with fcdb_close.  Clears stale reader slots left by dead processes.
- * Returns FCDB_OK, FCDB_EIO (missing store, permissions, not a store),
- * FCDB_ECORRUPT (bad format version or meta), FCDB_EINVAL (region or
- * account that does not match the store or is malformed), FCDB_ENOMEM,
- * FCDB_EMISUSE.
+ * Returns FCDB_OK, FCDB_EIO (missing store, permissions), FCDB_ECORRUPT
+ * (not an fcdb store, truncated, bad format version or meta), FCDB_EINVAL
+ * (region or account that does not match the store or is malformed),
+ * FCDB_ENOMEM, FCDB_EMISUSE (already open read-only in this process).
  */
 FCDB_API int fcdb_open(fcdb **out, const char *path, const fcdb_options *opts);
 
@@ -278,10 +291,15 @@ FCDB_API int fcdb_function_create(fcdb *db, fcdb_function **out,
 /*
  * fcdb_function_update: merge an UpdateFunctionInput JSON document into the
  * function `name`.  Fields present replace the stored ones, absent fields
- * keep their values, a top-level null removes an optional field.
+ * keep their values, a top-level null removes an optional field (timeout,
+ * internetAccess, diskSize and instanceConcurrency go back to their
+ * defaults; memorySize or cpu is derived again from the other).
  * functionName, tags and resourceGroupId cannot be updated.  `code`
- * recomputes codeChecksum and codeSize.  The merged record is validated
- * again (cpu/memory ratio).  Synchronous by default (lastUpdateStatus
+ * recomputes codeChecksum and codeSize and replaces a
+ * customContainerConfig; a customContainerConfig replaces a code package.
+ * The merged record must still be one create would accept: a code source,
+ * a handler unless the runtime is custom*, the cpu/memory ratio.
+ * Synchronous by default (lastUpdateStatus
  * Successful); FCDB_WRITE_ASYNC leaves it InProgress.  A Failed function
  * moves to Pending (stateReasonCode Restoring).
  *

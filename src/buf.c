@@ -44,19 +44,13 @@ fail:
 	return -1;
 }
 
-void fcdb__buf_add(fcdb__buf *b, const void *p, size_t n)
+void fcdb__buf_add_slow(fcdb__buf *b, const void *p, size_t n)
 {
 	if (fcdb__buf_reserve(b, n))
 		return;
 	if (n)
 		memcpy(b->data + b->len, p, n);
 	b->len += n;
-}
-
-void fcdb__buf_addc(fcdb__buf *b, char c)
-{
-	if (b->len + 1 < b->cap || !fcdb__buf_reserve(b, 1))
-		b->data[b->len++] = c;
 }
 
 void fcdb__buf_adds(fcdb__buf *b, const char *s)

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef struct fcdb__buf {
 	char *data;
@@ -16,8 +17,27 @@ void fcdb__buf_init(fcdb__buf *b);
 void fcdb__buf_free(fcdb__buf *b);
 /* Make room for `extra` more bytes; 0 or -1 (and b->failed set). */
 int fcdb__buf_reserve(fcdb__buf *b, size_t extra);
-void fcdb__buf_add(fcdb__buf *b, const void *p, size_t n);
-void fcdb__buf_addc(fcdb__buf *b, char c);
+void fcdb__buf_add_slow(fcdb__buf *b, const void *p, size_t n);
+
+/* Append n bytes (inline: the common case is a memcpy). */
+static inline void fcdb__buf_add(fcdb__buf *b, const void *p, size_t n)
+{
+	if (b->len + n < b->cap) {
+		if (n)
+			memcpy(b->data + b->len, p, n);
+		b->len += n;
+	} else {
+		fcdb__buf_add_slow(b, p, n);
+	}
+}
+
+static inline void fcdb__buf_addc(fcdb__buf *b, char c)
+{
+	if (b->len + 1 < b->cap)
+		b->data[b->len++] = c;
+	else
+		fcdb__buf_add_slow(b, &c, 1);
+}
 void fcdb__buf_adds(fcdb__buf *b, const char *s);
 /* Append the decimal text of v. */
 void fcdb__buf_add_i64(fcdb__buf *b, int64_t v);

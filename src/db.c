@@ -245,6 +245,9 @@ int fcdb_open(fcdb **out, const char *path, const fcdb_options *opts)
 		return fcdb__error_set(FCDB_EIO, NULL, EISDIR,
 		                       "%s is a directory, not a store file",
 		                       path);
+	} else if (st.st_size == 0 && (opts->flags & FCDB_OPEN_READONLY)) {
+		return fcdb__error_set(FCDB_ECORRUPT, NULL, 0,
+		                       "%s is empty: not an fcdb store", path);
 	}
 	db = calloc(1, sizeof(*db));
 	if (!db)
@@ -256,7 +259,8 @@ int fcdb_open(fcdb **out, const char *path, const fcdb_options *opts)
 		sflags |= FCDB__STORE_READONLY;
 	if (opts->flags & FCDB_OPEN_NOSYNC)
 		sflags |= FCDB__STORE_NOSYNC;
-	rc = fcdb__store_open(&db->store, path, sflags, opts->map_size);
+	rc = fcdb__store_open(&db->store, path, sflags, opts->map_size,
+	                      opts->max_readers);
 	if (rc)
 		goto fail;
 	ic.db = db;

@@ -50,10 +50,12 @@ int fcdb_export(fcdb *db, fcdb_write_fn write, void *write_ctx,
                 const fcdb_export_options *opts, uint64_t *count)
 {
 	fcdb_export_options defaults;
+	fcdb__render_opts ro = { 0, 0, 0 };
+	fcdb__codec_ctx cctx;
+	fcdb__envelope env;
 	fcdb__cursor *cur = NULL;
 	fcdb__txn *t = NULL;
 	fcdb__val k, v;
-	fcdb_function fn;
 	fcdb__buf out;
 	uint64_t n = 0;
 	size_t plen;
@@ -78,9 +80,8 @@ int fcdb_export(fcdb *db, fcdb_write_fn write, void *write_ctx,
 		                       "fcdb_export: bad options (version or "
 		                       "format)");
 	plen = opts->prefix ? strlen(opts->prefix) : 0;
-	memset(&fn, 0, sizeof(fn));
-	fcdb__arena_init(&fn.own, 8192);
-	fn.arena = &fn.own;
+	cctx.region = db->region;
+	cctx.account = db->account;
 	fcdb__buf_init(&out);
 	rc = fcdb__store_read_begin(db->store, &t);
 	if (rc)
@@ -99,13 +100,19 @@ int fcdb_export(fcdb *db, fcdb_write_fn write, void *write_ctx,
 	     rc = fcdb__cursor_next(cur, &k, &v)) {
 		if (plen && (k.len < plen || memcmp(k.data, opts->prefix, plen)))
 			break;
-		fcdb__arena_reset(fn.arena);
-		rc = fcdb__function_load(&fn, v.data, v.len, k.data, k.len);
-		if (rc)
-			break;
-		if (opts->format == FCDB_FORMAT_JSON)
+		rc = fcdb__codec_verify(v.data, v.len, &env);
+		if (rc == 0 && opts->format == FCDB_FORMAT_JSON)
 			fcdb__buf_adds(&out, n ? ",\n" : "\n");
-		fcdb__json_write(&out, fn.root, NULL);
+		/* rendered straight from the map: no copy, no tree */
+		if (rc == 0)
+			rc = fcdb__codec_render(&out, &env, &cctx, &ro);
+		if (rc) {
+			if (rc == FCDB_ECORRUPT)
+				fcdb__error_prefix("function \"%.*s\": ",
+				                   (int)(k.len > 200 ? 200 : k.len),
+				                   (const char *)k.data);
+			break;
+		}
 		if (opts->format == FCDB_FORMAT_NDJSON)
 			fcdb__buf_addc(&out, '\n');
 		n++;
@@ -127,7 +134,6 @@ done:
 	fcdb__cursor_close(cur);
 	if (t)
 		fcdb__store_read_end(db->store, t);
-	fcdb__arena_free(&fn.own);
 	fcdb__buf_free(&out);
 	if (rc == 0 && count)
 		*count = n;
@@ -199,6 +205,7 @@ static int skip_ws(struct in *in)
 
 struct import {
 	fcdb *db;
+	fcdb__codec_ctx cctx;
 	const fcdb_import_options *opts;
 	struct in in;
 	fcdb__buf text;       /* one record's JSON */
@@ -214,6 +221,7 @@ struct import {
 	size_t seen_cap, seen_count;
 	/* where we are, for messages */
 	char where[96];
+	uint64_t where_line;
 	uint64_t index;
 	int array;
 };
@@ -263,16 +271,27 @@ static int seen_has(const struct import *im, const char *name, size_t len)
 	return 0;
 }
 
+/* Where we are, for messages: formatted only when an error needs it. */
 static void set_where(struct import *im, uint64_t line)
 {
+	im->where_line = line;
+	im->where[0] = '\0';
+}
+
+static const char *where(struct import *im)
+{
+	if (im->where[0])
+		return im->where;
 	if (im->array)
 		snprintf(im->where, sizeof(im->where), "record %llu (array index "
 		         "%llu, line %llu)", (unsigned long long)im->index + 1,
-		         (unsigned long long)im->index, (unsigned long long)line);
+		         (unsigned long long)im->index,
+		         (unsigned long long)im->where_line);
 	else
 		snprintf(im->where, sizeof(im->where), "record %llu (line %llu)",
 		         (unsigned long long)im->index + 1,
-		         (unsigned long long)line);
+		         (unsigned long long)im->where_line);
+	return im->where;
 }
 
 static int shape_error(struct import *im, const char *what)
@@ -282,54 +301,112 @@ static int shape_error(struct import *im, const char *what)
 }
 
 /*
- * Copy one JSON value from the input into im->text, starting with the
- * byte c already consumed (the scanner only tracks strings and brackets;
- * cJSON parses the result).  `depth` > 0 continues an object whose start
- * is already in the buffer.
+ * Copy one JSON value from the input into im->text (the scanner only
+ * tracks strings and brackets; cJSON parses the result).  `depth` > 0
+ * continues an object whose start is already in the buffer.  Containers
+ * are copied a buffer span at a time; scalars (only in wrappers and in
+ * malformed input) byte by byte.
  */
 static int scan_value(struct import *im, int depth)
 {
 	struct in *in = &im->in;
 	int c, in_str = 0, esc = 0;
 
-	for (;;) {
-		if (!depth && !in_str && im->text.len) {
-			/* a scalar ends at a delimiter */
-			c = in_peek(in);
-			if (c < 0 || c == ',' || c == ']' || c == '}' || c == ' ' ||
-			    c == '\n' || c == '\r' || c == '\t')
-				return 0;
-		}
-		c = in_get(in);
+	if (depth == 0) {
+		c = in_peek(in);
 		if (c == -2)
 			return fcdb__error_code();
-		if (c == -1)
-			return fcdb__error_set(FCDB_EINVAL, "", 0, "import: %s: "
-			                       "unexpected end of input (truncated "
-			                       "file?)", im->where);
-		if (im->text.len >= RECORD_TEXT_MAX)
-			return fcdb__error_set(FCDB_EINVAL, "", 0, "import: %s is "
-			                       "larger than the 1 MiB record limit",
-			                       im->where);
-		fcdb__buf_addc(&im->text, (char)c);
-		if (in_str) {
-			if (esc)
-				esc = 0;
-			else if (c == '\\')
-				esc = 1;
-			else if (c == '"')
-				in_str = 0;
-			continue;
-		}
-		if (c == '"') {
-			in_str = 1;
-		} else if (c == '{' || c == '[') {
-			depth++;
-		} else if (c == '}' || c == ']') {
-			if (--depth <= 0)
-				return 0;
+		if (c != '{' && c != '[') {
+			for (;;) {
+				c = in_peek(in);
+				if (c == -2)
+					return fcdb__error_code();
+				if (im->text.len && !in_str &&
+				    (c < 0 || c == ',' || c == ']' || c == '}' ||
+				     c == ' ' || c == '\n' || c == '\r' ||
+				     c == '\t'))
+					return 0;
+				if (c < 0)
+					goto truncated;
+				in_get(in);
+				fcdb__buf_addc(&im->text, (char)c);
+				if (im->text.len > 4096)
+					return fcdb__error_set(FCDB_EINVAL, "", 0,
+					                       "import: %s: a value "
+					                       "too long", where(im));
+				if (in_str) {
+					if (esc)
+						esc = 0;
+					else if (c == '\\')
+						esc = 1;
+					else if (c == '"')
+						in_str = 0;
+				} else if (c == '"') {
+					in_str = 1;
+				}
+			}
 		}
 	}
+	for (;;) {
+		const char *p, *q, *end;
+		int done = 0;
+
+		if (in->pos == in->len) {
+			if (in_fill(in))
+				return fcdb__error_code();
+			if (in->eof)
+				goto truncated;
+		}
+		p = q = in->buf + in->pos;
+		end = in->buf + in->len;
+		while (q < end) {
+			if (in_str) {
+				while (end - q >= 8 && fcdb__json_plain8(q))
+					q += 8;
+				while (q < end && *q != '"' && *q != '\\' &&
+				       *q != '\n')
+					q++;
+				if (q == end)
+					break;
+				c = *q++;
+				if (esc)
+					esc = 0;
+				else if (c == '\\')
+					esc = 1;
+				else if (c == '"')
+					in_str = 0;
+				if (c == '\n')
+					in->line++;
+				continue;
+			}
+			c = *q++;
+			if (c == '"') {
+				in_str = 1;
+			} else if (c == '{' || c == '[') {
+				depth++;
+			} else if (c == '}' || c == ']') {
+				if (--depth <= 0) {
+					done = 1;
+					break;
+				}
+			} else if (c == '\n') {
+				in->line++;
+			}
+		}
+		fcdb__buf_add(&im->text, p, (size_t)(q - p));
+		in->pos = (size_t)(q - in->buf);
+		if (im->text.failed)
+			return fcdb__error_set(FCDB_ENOMEM, NULL, 0, "out of memory");
+		if (im->text.len > RECORD_TEXT_MAX)
+			return fcdb__error_set(FCDB_EINVAL, "", 0, "import: %s is "
+			                       "larger than the 1 MiB record limit",
+			                       where(im));
+		if (done)
+			return 0;
+	}
+truncated:
+	return fcdb__error_set(FCDB_EINVAL, "", 0, "import: %s: unexpected end "
+	                       "of input (truncated file?)", where(im));
 }
 
 /* ---- import: writing ---- */
@@ -380,18 +457,19 @@ static int import_record(struct import *im, fcdb__txn *t, uint64_t line)
 		im->v.region = im->db->region;
 		im->v.account = im->db->account;
 		im->v.now = im->now;
-		{
+		im->v.function_id = NULL;
+		if (!fcdb__node_get(input, "functionId")) {
 			uuid_t u;
 
 			uuid_generate_random(u);
 			uuid_unparse_lower(u, im->id);
+			im->v.function_id = im->id;
 		}
-		im->v.function_id = im->id;
 		rc = fcdb__validate_import(&im->v, &im->arena, input, &rec);
 	}
 	if (rc) {
 		if (rc == FCDB_EINVAL)
-			fcdb__error_prefix("import: %s: ", im->where);
+			fcdb__error_prefix("import: %s: ", where(im));
 		return rc;
 	}
 	im->rep.records++;
@@ -404,7 +482,7 @@ static int import_record(struct import *im, fcdb__txn *t, uint64_t line)
 	if (rc == 1)
 		return fcdb__error_set(FCDB_EINVAL, "functionName", 0,
 		                       "import: %s: function \"%s\" appears twice "
-		                       "in this import", im->where, name);
+		                       "in this import", where(im), name);
 	rc = fcdb__txn_get(t, FCDB__DB_FUNCTIONS, name, strlen(name), &cur);
 	if (rc && rc != FCDB_ENOTFOUND)
 		return rc;
@@ -412,7 +490,7 @@ static int import_record(struct import *im, fcdb__txn *t, uint64_t line)
 	if (exists && im->opts->mode == FCDB_IMPORT_CREATE)
 		return fcdb__error_set(FCDB_EEXISTS, "functionName", 0,
 		                       "import: %s: function \"%s\" already exists "
-		                       "(use --mode upsert or replace)", im->where,
+		                       "(use --mode upsert or replace)", where(im),
 		                       name);
 	/* A functionId belongs to one function. */
 	rc = fcdb__txn_get(t, FCDB__DB_BY_ID, id, strlen(id), &owner);
@@ -430,14 +508,14 @@ static int import_record(struct import *im, fcdb__txn *t, uint64_t line)
 			return fcdb__error_set(FCDB_EINVAL, "functionId", 0,
 			                       "import: %s: functionId %s is "
 			                       "already used by function \"%s\"",
-			                       im->where, id, other);
+			                       where(im), id, other);
 	} else if (rc && rc != FCDB_ENOTFOUND) {
 		return rc;
 	}
 	rc = fcdb__codec_encode(&im->enc, rec, im->revision);
 	if (rc) {
 		if (rc == FCDB_EINVAL)
-			fcdb__error_prefix("import: %s: ", im->where);
+			fcdb__error_prefix("import: %s: ", where(im));
 		return rc;
 	}
 	old_arn = old_id = NULL;
@@ -445,7 +523,7 @@ static int import_record(struct import *im, fcdb__txn *t, uint64_t line)
 		memset(&old, 0, sizeof(old));
 		old.arena = &im->arena;
 		rc = fcdb__function_load(&old, cur.data, cur.len, name,
-		                         strlen(name));
+		                         strlen(name), &im->cctx);
 		if (rc)
 			return rc;
 		/* unchanged: same bytes at the old revision */
@@ -509,7 +587,8 @@ static int drop_unseen(struct import *im, fcdb__txn *t)
 		memset(&old, 0, sizeof(old));
 		old.arena = &im->arena;
 		fcdb__arena_reset(&im->arena);
-		rc = fcdb__function_load(&old, v.data, v.len, name, strlen(name));
+		rc = fcdb__function_load(&old, v.data, v.len, name, strlen(name),
+		                         &im->cctx);
 		if (rc)
 			return rc;
 		rc = del_index_if(t, FCDB__DB_BY_ARN, fcdb_function_arn(&old), name);
@@ -739,7 +818,7 @@ static int import_body(fcdb__txn *t, void *arg)
 	free(im->seen);
 	im->seen = NULL;
 	im->seen_cap = im->seen_count = 0;
-	snprintf(im->where, sizeof(im->where), "record 1 (line 1)");
+	set_where(im, 1);
 	rc = fcdb__meta_revision(t, &im->revision);
 	if (rc)
 		return rc;
@@ -853,6 +932,8 @@ int fcdb_import(fcdb *db, fcdb_read_fn read, void *read_ctx,
 		                       "transaction that it aborts)");
 	memset(&im, 0, sizeof(im));
 	im.db = db;
+	im.cctx.region = db->region;
+	im.cctx.account = db->account;
 	im.opts = opts;
 	im.in.read = read;
 	im.in.ctx = read_ctx;

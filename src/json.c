@@ -57,6 +57,50 @@ static int is_ws(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
+static int is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/*
+ * The end of the JSON number starting at text[i] (the grammar of RFC 8259:
+ * -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?), or 0 when it is not one.
+ */
+static size_t number_end(const char *text, size_t len, size_t i)
+{
+	if (i < len && text[i] == '-')
+		i++;
+	if (i >= len || !is_digit(text[i]))
+		return 0;
+	if (text[i] == '0') {
+		i++;
+	} else {
+		while (i < len && is_digit(text[i]))
+			i++;
+	}
+	if (i < len && text[i] == '.') {
+		i++;
+		if (i >= len || !is_digit(text[i]))
+			return 0;
+		while (i < len && is_digit(text[i]))
+			i++;
+	}
+	if (i < len && (text[i] == 'e' || text[i] == 'E')) {
+		i++;
+		if (i < len && (text[i] == '+' || text[i] == '-'))
+			i++;
+		if (i >= len || !is_digit(text[i]))
+			return 0;
+		while (i < len && is_digit(text[i]))
+			i++;
+	}
+	/* a number ends at a delimiter, never in a letter or digit */
+	if (i < len && (is_digit(text[i]) || (text[i] >= 'a' && text[i] <= 'z') ||
+	                (text[i] >= 'A' && text[i] <= 'Z') || text[i] == '.'))
+		return 0;
+	return i;
+}
+
 struct scan {
 	int depth;       /* brackets still open at the end */
 	int in_str;      /* the text ends inside a string */
@@ -72,6 +116,11 @@ static int prescan(const char *text, size_t len, struct scan *sc)
 		unsigned char c = (unsigned char)text[i];
 
 		if (in_str) {
+			while (i + 8 <= len && fcdb__json_plain8(text + i))
+				i += 8;
+			if (i >= len)
+				break;
+			c = (unsigned char)text[i];
 			if (c == '"') {
 				in_str = 0;
 			} else if (c == '\\') {
@@ -99,6 +148,13 @@ static int prescan(const char *text, size_t len, struct scan *sc)
 		if (c == '"') {
 			in_str = 1;
 			str_at = i;
+		} else if (c == '-' || (c >= '0' && c <= '9')) {
+			/* cJSON reads 010, 10. and 1.e3; JSON does not */
+			size_t end = number_end(text, len, i);
+
+			if (!end)
+				return syntax_error(text, len, i, "invalid number");
+			i = end - 1;
 		} else if (c == '{' || c == '[') {
 			if (++depth > FCDB__JSON_MAX_DEPTH)
 				return syntax_error(text, len, i,
@@ -118,10 +174,22 @@ int fcdb__utf8_valid(const char *s, size_t len)
 	const unsigned char *p = (const unsigned char *)s, *end = p + len;
 
 	while (p < end) {
-		unsigned char c = *p;
+		unsigned char c;
 		uint32_t cp;
 		int n;
 
+		/* ASCII runs, eight bytes at a time */
+		while (end - p >= 8) {
+			uint64_t w;
+
+			memcpy(&w, p, 8);
+			if (w & 0x8080808080808080ull)
+				break;
+			p += 8;
+		}
+		if (p == end)
+			break;
+		c = *p;
 		if (c < 0x80) {
 			p++;
 			continue;
@@ -153,26 +221,60 @@ int fcdb__utf8_valid(const char *s, size_t len)
 	return 1;
 }
 
+/*
+ * Where convert is in the document: a chain of segments on the C stack,
+ * rendered into a path string only when an error needs one.
+ */
+struct seg {
+	const struct seg *up;
+	const char *key;   /* member name, or NULL for an array index */
+	uint32_t index;
+};
+
 struct conv {
 	fcdb__arena *a;
 	char path[PATH_MAX_LEN];
 };
 
-static size_t path_push_key(struct conv *cv, const char *key)
+static size_t render_seg(const struct seg *s, char *out, size_t cap)
 {
-	size_t old = strlen(cv->path);
+	size_t n = 0;
+	int w;
 
-	snprintf(cv->path + old, sizeof(cv->path) - old, "%s%s",
-	         old ? "." : "", key);
-	return old;
+	if (!s || cap == 0)
+		return 0;
+	n = render_seg(s->up, out, cap);
+	if (s->key)
+		w = snprintf(out + n, cap - n, "%s%s", n ? "." : "", s->key);
+	else
+		w = snprintf(out + n, cap - n, "[%u]", s->index);
+	if (w > 0)
+		n = n + (size_t)w < cap ? n + (size_t)w : cap - 1;
+	return n;
 }
 
-static size_t path_push_index(struct conv *cv, size_t i)
+static const char *path_of(struct conv *cv, const struct seg *at)
 {
-	size_t old = strlen(cv->path);
+	cv->path[0] = '\0';
+	render_seg(at, cv->path, sizeof(cv->path));
+	return cv->path;
+}
 
-	snprintf(cv->path + old, sizeof(cv->path) - old, "[%zu]", i);
-	return old;
+static int conv_error(struct conv *cv, const struct seg *at, const char *what)
+{
+	const char *p = path_of(cv, at);
+
+	return fcdb__error_set(FCDB_EINVAL, p, 0, "%s: %s", p[0] ? p
+	                       : "(document)", what);
+}
+
+static int dup_error(struct conv *cv, const struct seg *at, const char *key)
+{
+	struct seg k = { at, key, 0 };
+	const char *p = path_of(cv, &k);
+
+	return fcdb__error_set(FCDB_EINVAL, p, 0, "%s: duplicate key \"%s\"",
+	                       p, key);
 }
 
 static int key_cmp(const void *x, const void *y)
@@ -182,26 +284,43 @@ static int key_cmp(const void *x, const void *y)
 	return strcmp((*a)->key, (*b)->key);
 }
 
-/* Refuse an object with two members of the same name. */
-static int check_duplicates(struct conv *cv, const fcdb__node *obj)
+static uint32_t key_hash(const char *k, uint32_t len)
+{
+	uint32_t h = 2166136261u;
+
+	for (uint32_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)k[i]) * 16777619u;
+	return h;
+}
+
+/* Refuse an object with two members of the same name: a small hash
+   table on the stack for ordinary objects, a sort for huge ones. */
+static int check_duplicates(struct conv *cv, const fcdb__node *obj,
+                            const struct seg *at)
 {
 	const fcdb__node **sorted;
-	uint32_t i, j;
+	uint32_t i;
 	int rc = 0;
 
 	if (obj->len < 2)
 		return 0;
-	if (obj->len <= 16) {
-		for (i = 0; i < obj->len; i++)
-			for (j = i + 1; j < obj->len; j++)
-				if (strcmp(obj->v.kids[i].key, obj->v.kids[j].key) == 0)
-					goto dup_ij;
+	if (obj->len <= 128) {
+		const fcdb__node *table[256];
+
+		memset(table, 0, sizeof(table));
+		for (i = 0; i < obj->len; i++) {
+			const fcdb__node *m = &obj->v.kids[i];
+			uint32_t h = key_hash(m->key, m->keylen) & 255;
+
+			while (table[h]) {
+				if (table[h]->keylen == m->keylen &&
+				    memcmp(table[h]->key, m->key, m->keylen) == 0)
+					return dup_error(cv, at, m->key);
+				h = (h + 1) & 255;
+			}
+			table[h] = m;
+		}
 		return 0;
-dup_ij:
-		path_push_key(cv, obj->v.kids[i].key);
-		return fcdb__error_set(FCDB_EINVAL, cv->path, 0,
-		                       "%s: duplicate key \"%s\"", cv->path,
-		                       obj->v.kids[i].key);
 	}
 	sorted = malloc(sizeof(*sorted) * obj->len);
 	if (!sorted)
@@ -211,21 +330,19 @@ dup_ij:
 	qsort(sorted, obj->len, sizeof(*sorted), key_cmp);
 	for (i = 1; i < obj->len; i++)
 		if (strcmp(sorted[i - 1]->key, sorted[i]->key) == 0) {
-			path_push_key(cv, sorted[i]->key);
-			rc = fcdb__error_set(FCDB_EINVAL, cv->path, 0,
-			                     "%s: duplicate key \"%s\"", cv->path,
-			                     sorted[i]->key);
+			rc = dup_error(cv, at, sorted[i]->key);
 			break;
 		}
 	free(sorted);
 	return rc;
 }
 
-static int convert(struct conv *cv, const cJSON *j, fcdb__node *n)
+static int convert(struct conv *cv, const cJSON *j, fcdb__node *n,
+                   const struct seg *at)
 {
 	const cJSON *c;
 	uint32_t count = 0, i;
-	size_t old, slen;
+	size_t slen;
 	int rc;
 
 	switch (j->type & 0xff) {
@@ -239,8 +356,7 @@ static int convert(struct conv *cv, const cJSON *j, fcdb__node *n)
 		return 0;
 	case cJSON_Number:
 		if (!isfinite(j->valuedouble))
-			return fcdb__error_set(FCDB_EINVAL, cv->path, 0,
-			                       "%s: number out of range", cv->path);
+			return conv_error(cv, at, "number out of range");
 		if (j->valuedouble == floor(j->valuedouble) &&
 		    fabs(j->valuedouble) <= 9007199254740992.0) {
 			n->type = FCDB__INT;
@@ -253,12 +369,9 @@ static int convert(struct conv *cv, const cJSON *j, fcdb__node *n)
 	case cJSON_String:
 		slen = strlen(j->valuestring);
 		if (!fcdb__utf8_valid(j->valuestring, slen))
-			return fcdb__error_set(FCDB_EINVAL, cv->path, 0,
-			                       "%s: string is not valid UTF-8",
-			                       cv->path[0] ? cv->path : "(document)");
+			return conv_error(cv, at, "string is not valid UTF-8");
 		if (slen > UINT32_MAX)
-			return fcdb__error_set(FCDB_EINVAL, cv->path, 0,
-			                       "%s: string too long", cv->path);
+			return conv_error(cv, at, "string too long");
 		n->type = FCDB__STR;
 		n->len = (uint32_t)slen;
 		n->v.s = fcdb__arena_strndup(cv->a, j->valuestring, slen);
@@ -268,8 +381,7 @@ static int convert(struct conv *cv, const cJSON *j, fcdb__node *n)
 	case cJSON_Object:
 		break;
 	default:
-		return fcdb__error_set(FCDB_EINVAL, cv->path, 0,
-		                       "%s: unsupported JSON value", cv->path);
+		return conv_error(cv, at, "unsupported JSON value");
 	}
 	for (c = j->child; c; c = c->next)
 		count++;
@@ -284,31 +396,25 @@ static int convert(struct conv *cv, const cJSON *j, fcdb__node *n)
 	}
 	for (c = j->child, i = 0; c; c = c->next, i++) {
 		fcdb__node *k = &n->v.kids[i];
+		struct seg here = { at, NULL, i };
 
 		if (n->type == FCDB__OBJ) {
 			slen = strlen(c->string);
-			old = path_push_key(cv, c->string);
-			if (!fcdb__utf8_valid(c->string, slen)) {
-				rc = fcdb__error_set(FCDB_EINVAL, cv->path, 0,
-				                     "%s: key is not valid UTF-8",
-				                     cv->path);
-				return rc;
-			}
+			here.key = c->string;
+			if (!fcdb__utf8_valid(c->string, slen))
+				return conv_error(cv, &here, "key is not valid UTF-8");
 			k->key = fcdb__arena_strndup(cv->a, c->string, slen);
 			if (!k->key)
 				return fcdb__error_set(FCDB_ENOMEM, NULL, 0,
 				                       "out of memory");
 			k->keylen = (uint32_t)slen;
-		} else {
-			old = path_push_index(cv, i);
 		}
-		rc = convert(cv, c, k);
+		rc = convert(cv, c, k, &here);
 		if (rc)
 			return rc;
-		cv->path[old] = '\0';
 	}
 	if (n->type == FCDB__OBJ)
-		return check_duplicates(cv, n);
+		return check_duplicates(cv, n, at);
 	return 0;
 }
 
@@ -360,7 +466,7 @@ int fcdb__json_parse(fcdb__arena *a, const char *text, size_t len,
 		return fcdb__error_set(FCDB_ENOMEM, NULL, 0, "out of memory");
 	}
 	memset(*out, 0, sizeof(fcdb__node));
-	rc = convert(&cv, root, *out);
+	rc = convert(&cv, root, *out, NULL);
 	cJSON_Delete(root);
 	if (rc)
 		*out = NULL;
@@ -369,22 +475,40 @@ int fcdb__json_parse(fcdb__arena *a, const char *text, size_t len,
 
 /* ---- writer ---- */
 
+/* Bytes that JSON strings must escape: control characters, '"', '\\'. */
+static const unsigned char must_escape[256] = {
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+};
+
 void fcdb__json_write_str(fcdb__buf *b, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t i, run = 0;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, run = 0;
 
-	fcdb__buf_reserve(b, len + 2);
-	fcdb__buf_addc(b, '"');
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
+	if (fcdb__buf_reserve(b, len + 2))
+		return;
+	b->data[b->len++] = '"';
+	for (;;) {
+		unsigned char c;
 		char esc[6];
 		size_t n = 2;
 
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
+		/* eight bytes at a time while none is < 0x20, '"' or '\\' */
+		while (len - i >= 8 && fcdb__json_plain8(p + i))
+			i += 8;
+		while (i < len && !must_escape[p[i]])
+			i++;
 		fcdb__buf_add(b, s + run, i - run);
-		run = i + 1;
+		if (i == len)
+			break;
+		c = p[i++];
+		run = i;
 		esc[0] = '\\';
 		switch (c) {
 		case '"': esc[1] = '"'; break;
@@ -404,7 +528,6 @@ void fcdb__json_write_str(fcdb__buf *b, const char *s, size_t len)
 		}
 		fcdb__buf_add(b, esc, n);
 	}
-	fcdb__buf_add(b, s + run, len - run);
 	fcdb__buf_addc(b, '"');
 }
 
@@ -417,94 +540,218 @@ void fcdb__json_write_double(fcdb__buf *b, double d)
 		fcdb__buf_adds(b, "null");
 		return;
 	}
+	/* cpu and most real numbers are whole hundredths: print those
+	   without the printf/strtod round trip */
+	if (fabs(d) < 1e12) {
+		double h = floor(d * 100.0 + 0.5);
+		int64_t v = (int64_t)h;
+
+		if ((double)v / 100.0 == d) {
+			uint64_t a = v < 0 ? (uint64_t)-v : (uint64_t)v;
+			unsigned frac = (unsigned)(a % 100);
+
+			if (v < 0)
+				fcdb__buf_addc(b, '-');
+			fcdb__buf_add_u64(b, a / 100);
+			if (frac) {
+				fcdb__buf_addc(b, '.');
+				fcdb__buf_addc(b, (char)('0' + frac / 10));
+				if (frac % 10)
+					fcdb__buf_addc(b, (char)('0' + frac % 10));
+			}
+			return;
+		}
+	}
 	n = snprintf(tmp, sizeof(tmp), "%.15g", d);
 	if (strtod(tmp, NULL) != d)
 		n = snprintf(tmp, sizeof(tmp), "%.17g", d);
 	fcdb__buf_add(b, tmp, (size_t)n);
 }
 
-static void indent(fcdb__buf *b, const fcdb__json_opts *o, int depth)
+/* ---- the streaming writer ---- */
+
+void fcdb__jw_init(fcdb__jw *w, fcdb__buf *b, int pretty)
 {
-	if (!o->pretty)
-		return;
-	fcdb__buf_addc(b, '\n');
-	for (int i = 0; i < depth; i++)
-		fcdb__buf_add(b, "  ", 2);
+	w->b = b;
+	w->pretty = pretty;
+	w->depth = 0;
+	w->in_key = 0;
+	w->count[0] = 0;
 }
 
-static void write_masked(fcdb__buf *b, const fcdb__node *n)
+/* Separator and indentation before a value or a key at this depth. */
+static void jw_next(fcdb__jw *w)
+{
+	if (w->depth == 0)
+		return;
+	if (w->count[w->depth]++)
+		fcdb__buf_addc(w->b, ',');
+	if (w->pretty) {
+		fcdb__buf_addc(w->b, '\n');
+		for (int i = 0; i < w->depth; i++)
+			fcdb__buf_add(w->b, "  ", 2);
+	}
+}
+
+void fcdb__jw_open(fcdb__jw *w, char bracket)
+{
+	if (!w->in_key)
+		jw_next(w);
+	w->in_key = 0;
+	fcdb__buf_addc(w->b, bracket);
+	if (w->depth + 1 < FCDB__JW_DEPTH)
+		w->depth++;
+	w->count[w->depth] = 0;
+}
+
+void fcdb__jw_close(fcdb__jw *w, char bracket)
+{
+	int had = w->count[w->depth] != 0;
+
+	if (w->depth > 0)
+		w->depth--;
+	if (had && w->pretty) {
+		fcdb__buf_addc(w->b, '\n');
+		for (int i = 0; i < w->depth; i++)
+			fcdb__buf_add(w->b, "  ", 2);
+	}
+	fcdb__buf_addc(w->b, bracket);
+}
+
+void fcdb__jw_key_plain(fcdb__jw *w, const char *key, size_t len)
+{
+	jw_next(w);
+	if (fcdb__buf_reserve(w->b, len + 4))
+		return;
+	w->b->data[w->b->len++] = '"';
+	memcpy(w->b->data + w->b->len, key, len);
+	w->b->len += len;
+	w->b->data[w->b->len++] = '"';
+	w->b->data[w->b->len++] = ':';
+	if (w->pretty)
+		w->b->data[w->b->len++] = ' ';
+	w->in_key = 1;
+}
+
+void fcdb__jw_key(fcdb__jw *w, const char *key, size_t len)
+{
+	jw_next(w);
+	fcdb__json_write_str(w->b, key, len);
+	if (w->pretty)
+		fcdb__buf_add(w->b, ": ", 2);
+	else
+		fcdb__buf_addc(w->b, ':');
+	w->in_key = 1;
+}
+
+/* Before a scalar: a separator unless it follows its key. */
+static void jw_value(fcdb__jw *w)
+{
+	if (!w->in_key)
+		jw_next(w);
+	w->in_key = 0;
+}
+
+void fcdb__jw_str(fcdb__jw *w, const char *s, size_t len)
+{
+	jw_value(w);
+	fcdb__json_write_str(w->b, s, len);
+}
+
+void fcdb__jw_masked(fcdb__jw *w, const char *s, size_t len)
 {
 	/* Like the service: a short prefix and three stars ("abc***").  A
 	   secret shorter than 6 characters shows nothing of itself. */
 	char tmp[8];
-	size_t keep = n->len >= 6 ? 3 : 0;
+	size_t keep = len >= 6 ? 3 : 0;
 
-	memcpy(tmp, n->v.s, keep);
+	memcpy(tmp, s, keep);
 	memcpy(tmp + keep, "***", 3);
-	fcdb__json_write_str(b, tmp, keep + 3);
+	fcdb__jw_str(w, tmp, keep + 3);
 }
 
-static void write_node(fcdb__buf *b, const fcdb__node *n,
-                       const fcdb__json_opts *o, int depth, int is_root)
+void fcdb__jw_int(fcdb__jw *w, int64_t v)
+{
+	jw_value(w);
+	fcdb__buf_add_i64(w->b, v);
+}
+
+void fcdb__jw_uint(fcdb__jw *w, uint64_t v)
+{
+	jw_value(w);
+	fcdb__buf_add_u64(w->b, v);
+}
+
+void fcdb__jw_double(fcdb__jw *w, double d)
+{
+	jw_value(w);
+	fcdb__json_write_double(w->b, d);
+}
+
+void fcdb__jw_bool(fcdb__jw *w, int v)
+{
+	jw_value(w);
+	if (v)
+		fcdb__buf_add(w->b, "true", 4);
+	else
+		fcdb__buf_add(w->b, "false", 5);
+}
+
+void fcdb__jw_null(fcdb__jw *w)
+{
+	jw_value(w);
+	fcdb__buf_add(w->b, "null", 4);
+}
+
+void fcdb__jw_end(fcdb__jw *w)
+{
+	if (w->pretty)
+		fcdb__buf_addc(w->b, '\n');
+}
+
+/* ---- node trees ---- */
+
+static void write_node(fcdb__jw *w, const fcdb__node *n,
+                       const fcdb__json_opts *o, int is_root)
 {
 	uint32_t i;
-	int extra;
 
 	switch (n->type) {
 	case FCDB__NULL:
-		fcdb__buf_add(b, "null", 4);
+		fcdb__jw_null(w);
 		return;
 	case FCDB__BOOL:
-		if (n->v.b)
-			fcdb__buf_add(b, "true", 4);
-		else
-			fcdb__buf_add(b, "false", 5);
+		fcdb__jw_bool(w, n->v.b);
 		return;
 	case FCDB__INT:
-		fcdb__buf_add_i64(b, n->v.i);
+		fcdb__jw_int(w, n->v.i);
 		return;
 	case FCDB__DOUBLE:
-		fcdb__json_write_double(b, n->v.d);
+		fcdb__jw_double(w, n->v.d);
 		return;
 	case FCDB__STR:
 		if (n == o->masked)
-			write_masked(b, n);
+			fcdb__jw_masked(w, n->v.s, n->len);
 		else
-			fcdb__json_write_str(b, n->v.s, n->len);
+			fcdb__jw_str(w, n->v.s, n->len);
 		return;
 	case FCDB__ARR:
-		fcdb__buf_addc(b, '[');
-		for (i = 0; i < n->len; i++) {
-			if (i)
-				fcdb__buf_addc(b, ',');
-			indent(b, o, depth + 1);
-			write_node(b, &n->v.kids[i], o, depth + 1, 0);
-		}
-		if (n->len)
-			indent(b, o, depth);
-		fcdb__buf_addc(b, ']');
+		fcdb__jw_open(w, '[');
+		for (i = 0; i < n->len; i++)
+			write_node(w, &n->v.kids[i], o, 0);
+		fcdb__jw_close(w, ']');
 		return;
 	case FCDB__OBJ:
-		extra = is_root && o->with_revision;
-		fcdb__buf_addc(b, '{');
+		fcdb__jw_open(w, '{');
 		for (i = 0; i < n->len; i++) {
-			if (i)
-				fcdb__buf_addc(b, ',');
-			indent(b, o, depth + 1);
-			fcdb__json_write_str(b, n->v.kids[i].key, n->v.kids[i].keylen);
-			fcdb__buf_add(b, o->pretty ? ": " : ":", o->pretty ? 2 : 1);
-			write_node(b, &n->v.kids[i], o, depth + 1, 0);
+			fcdb__jw_key(w, n->v.kids[i].key, n->v.kids[i].keylen);
+			write_node(w, &n->v.kids[i], o, 0);
 		}
-		if (extra) {
-			if (n->len)
-				fcdb__buf_addc(b, ',');
-			indent(b, o, depth + 1);
-			fcdb__buf_adds(b, o->pretty ? "\"revision\": " : "\"revision\":");
-			fcdb__buf_add_u64(b, o->revision);
+		if (is_root && o->with_revision) {
+			fcdb__jw_key(w, "revision", 8);
+			fcdb__jw_uint(w, o->revision);
 		}
-		if (n->len || extra)
-			indent(b, o, depth);
-		fcdb__buf_addc(b, '}');
+		fcdb__jw_close(w, '}');
 		return;
 	}
 }
@@ -513,8 +760,12 @@ void fcdb__json_write(fcdb__buf *b, const fcdb__node *n,
                       const fcdb__json_opts *opts)
 {
 	static const fcdb__json_opts none = { 0, NULL, 0, 0 };
+	fcdb__jw w;
 
-	write_node(b, n, opts ? opts : &none, 0, 1);
-	if (opts && opts->pretty)
-		fcdb__buf_addc(b, '\n');
+	if (!opts)
+		opts = &none;
+	memset(&w, 0, sizeof(w));
+	fcdb__jw_init(&w, b, opts->pretty);
+	write_node(&w, n, opts, 1);
+	fcdb__jw_end(&w);
 }

@@ -66,12 +66,6 @@ void *fcdb__arena_alloc(fcdb__arena *a, size_t n)
 		if (!c)
 			return NULL;
 		c->size = size;
-		if (a->head && n > a->chunk_size && a->left > 0) {
-			/* A big one-off: keep filling the current chunk after it. */
-			c->next = a->head->next;
-			a->head->next = c;
-			return c->data;
-		}
 		c->next = a->head;
 		a->head = c;
 		a->ptr = (char *)c->data;
@@ -81,6 +75,25 @@ void *fcdb__arena_alloc(fcdb__arena *a, size_t n)
 	a->ptr += n;
 	a->left -= n;
 	return p;
+}
+
+fcdb__arena_mark fcdb__arena_save(const fcdb__arena *a)
+{
+	fcdb__arena_mark m = { a->head, a->ptr, a->left };
+
+	return m;
+}
+
+void fcdb__arena_rollback(fcdb__arena *a, fcdb__arena_mark m)
+{
+	while (a->head && a->head != m.head) {
+		fcdb__arena_chunk *c = a->head;
+
+		a->head = c->next;
+		free(c);
+	}
+	a->ptr = m.ptr;
+	a->left = m.left;
 }
 
 char *fcdb__arena_strndup(fcdb__arena *a, const char *s, size_t len)

@@ -25,6 +25,15 @@ void fcdb__arena_init(fcdb__arena *a, size_t chunk_size);
 void fcdb__arena_free(fcdb__arena *a);
 /* Keep the first chunk, drop the others, and start over. */
 void fcdb__arena_reset(fcdb__arena *a);
+/* A point to roll back to: everything allocated after it is freed. */
+typedef struct fcdb__arena_mark {
+	fcdb__arena_chunk *head;
+	char *ptr;
+	size_t left;
+} fcdb__arena_mark;
+
+fcdb__arena_mark fcdb__arena_save(const fcdb__arena *a);
+void fcdb__arena_rollback(fcdb__arena *a, fcdb__arena_mark m);
 /* 8-byte aligned; NULL when out of memory. */
 void *fcdb__arena_alloc(fcdb__arena *a, size_t n);
 /* Copy `len` bytes and a NUL. */

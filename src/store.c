@@ -19,17 +19,21 @@
 #include <fcntl.h>
 #include <lmdb.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "error.h"
 #include "fcdb.h"
 
-#define POOL_SIZE 32
-#define DEFAULT_MAP_SIZE (64ull << 20)
+#define POOL_SIZE 8          /* idle read transactions kept per store */
+#define DEFAULT_MAP_SIZE (1ull << 30) /* virtual: the file grows with its data */
+#define DEFAULT_MAX_READERS 1022 /* LMDB's default, 126, is easy to exhaust */
+#define READERS_WAIT_MS 2000 /* how long a read waits for a free slot */
 
 static const char *const db_names[FCDB__DB_COUNT] = {
 	"functions", "by_arn", "by_id", "meta"
@@ -38,7 +42,30 @@ static const char *const db_names[FCDB__DB_COUNT] = {
 struct fcdb__txn {
 	MDB_txn *txn;
 	fcdb__store *store;
+	unsigned shard;   /* the remap lock shard held */
 };
+
+/*
+ * The remap lock, sharded: every transaction holds its thread's shard
+ * shared, a remap takes all shards exclusively.  One shared lock word
+ * would bounce between the cores of concurrent readers on every read.
+ */
+#define SHARDS 16
+
+struct shard {
+	pthread_rwlock_t lock;
+	char pad[128 - sizeof(pthread_rwlock_t) % 64];
+};
+
+static unsigned my_shard(void)
+{
+	static _Atomic unsigned next;
+	static _Thread_local unsigned id = 0u - 1u;
+
+	if (id == 0u - 1u)
+		id = atomic_fetch_add(&next, 1);
+	return id % SHARDS;
+}
 
 struct fcdb__cursor {
 	MDB_cursor *cur;
@@ -48,10 +75,27 @@ struct fcdb__store {
 	MDB_env *env;
 	MDB_dbi dbi[FCDB__DB_COUNT];
 	unsigned flags;
-	pthread_rwlock_t remap;
+	struct shard remap[SHARDS];
 	_Atomic(fcdb__txn *) pool[POOL_SIZE];
 	char *path;
+	/* the process-wide registry of open environments */
+	dev_t dev;
+	ino_t ino;
+	pid_t pid;
+	int refs;
+	fcdb__store *next;
 };
+
+/*
+ * LMDB's locks belong to the process, not to the environment handle: a
+ * second mdb_env_open of the same file in one process believes it is alone,
+ * re-initialises the lock file and lets two writers run at once (a lost
+ * write).  So every open of one file in one process shares one
+ * environment, found here by device and inode.  A child process after
+ * fork() gets its own (the pid is part of the key).
+ */
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static fcdb__store *registry;
 
 /* Map an LMDB result to a recorded fcdb error. */
 static int lmdb_error(int rc, const char *what)
@@ -81,14 +125,16 @@ static int remap(fcdb__store *s, int grow)
 	size_t size = 0;
 	int rc;
 
-	pthread_rwlock_wrlock(&s->remap);
+	for (int i = 0; i < SHARDS; i++)
+		pthread_rwlock_wrlock(&s->remap[i].lock);
 	if (grow) {
 		mdb_env_info(s->env, &info);
 		size = info.me_mapsize;
 		size = size > SIZE_MAX / 2 ? SIZE_MAX : size * 2;
 	}
 	rc = mdb_env_set_mapsize(s->env, size);
-	pthread_rwlock_unlock(&s->remap);
+	for (int i = SHARDS - 1; i >= 0; i--)
+		pthread_rwlock_unlock(&s->remap[i].lock);
 	if (rc)
 		return lmdb_error(rc, grow ? "growing the map" : "adopting the map size");
 	return FCDB_OK;
@@ -106,16 +152,37 @@ static void pool_drain(fcdb__store *s)
 	}
 }
 
-void fcdb__store_close(fcdb__store *s)
+static void store_free(fcdb__store *s)
 {
 	if (!s)
 		return;
 	pool_drain(s);
 	if (s->env)
 		mdb_env_close(s->env);
-	pthread_rwlock_destroy(&s->remap);
+	for (int i = 0; i < SHARDS; i++)
+		pthread_rwlock_destroy(&s->remap[i].lock);
 	free(s->path);
 	free(s);
+}
+
+void fcdb__store_close(fcdb__store *s)
+{
+	fcdb__store **pp;
+
+	if (!s)
+		return;
+	pthread_mutex_lock(&registry_lock);
+	if (--s->refs > 0) {
+		pthread_mutex_unlock(&registry_lock);
+		return;
+	}
+	for (pp = &registry; *pp; pp = &(*pp)->next)
+		if (*pp == s) {
+			*pp = s->next;
+			break;
+		}
+	pthread_mutex_unlock(&registry_lock);
+	store_free(s);
 }
 
 static int open_dbis(fcdb__store *s)
@@ -156,10 +223,38 @@ static int open_dbis(fcdb__store *s)
 	return FCDB_OK;
 }
 
-int fcdb__store_open(fcdb__store **out, const char *path, unsigned flags,
-                     uint64_t map_size)
+/*
+ * A data file shorter than the pages its meta page claims (a truncated
+ * copy, a full disk during cp) would be mapped past its end, and reading
+ * such a page kills the process with SIGBUS.  Refuse it at open instead.
+ */
+static int check_file_size(fcdb__store *s)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	struct stat fst;
+	uint64_t need;
+
+	if (mdb_env_info(s->env, &info) || mdb_env_stat(s->env, &st) ||
+	    stat(s->path, &fst) != 0)
+		return FCDB_OK; /* nothing to compare; LMDB will complain */
+	need = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
+	if ((uint64_t)fst.st_size < need)
+		return fcdb__error_set(FCDB_ECORRUPT, NULL, 0,
+		                       "%s is truncated: %llu bytes, but its "
+		                       "pages need %llu", s->path,
+		                       (unsigned long long)fst.st_size,
+		                       (unsigned long long)need);
+	return FCDB_OK;
+}
+
+static int store_open_new(fcdb__store **out, const char *path,
+                          unsigned flags, uint64_t map_size,
+                          unsigned max_readers)
 {
 	pthread_rwlockattr_t attr;
+	char lock[4096 + 8] = "";
+	int had_lock = 1;
 	unsigned eflags = MDB_NOSUBDIR | MDB_NOTLS;
 	fcdb__store *s;
 	int rc, dead;
@@ -174,7 +269,8 @@ int fcdb__store_open(fcdb__store **out, const char *path, unsigned flags,
 	/* Writers (remaps) must not starve behind a stream of readers. */
 	pthread_rwlockattr_setkind_np(&attr,
 		PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-	pthread_rwlock_init(&s->remap, &attr);
+	for (int i = 0; i < SHARDS; i++)
+		pthread_rwlock_init(&s->remap[i].lock, &attr);
 	pthread_rwlockattr_destroy(&attr);
 	if (!s->path) {
 		rc = fcdb__error_set(FCDB_ENOMEM, NULL, 0, "out of memory");
@@ -186,11 +282,20 @@ int fcdb__store_open(fcdb__store **out, const char *path, unsigned flags,
 		goto fail;
 	}
 	mdb_env_set_maxdbs(s->env, FCDB__DB_COUNT);
+	mdb_env_set_maxreaders(s->env, max_readers ? max_readers
+	                                           : DEFAULT_MAX_READERS);
 	mdb_env_set_mapsize(s->env, map_size ? map_size : DEFAULT_MAP_SIZE);
 	if (flags & FCDB__STORE_READONLY)
 		eflags |= MDB_RDONLY;
 	if (flags & FCDB__STORE_NOSYNC)
 		eflags |= MDB_NOSYNC;
+	if (strlen(path) + 6 > sizeof(lock)) {
+		rc = fcdb__error_set(FCDB_EIO, NULL, ENAMETOOLONG,
+		                     "the store path is too long");
+		goto fail;
+	}
+	snprintf(lock, sizeof(lock), "%s-lock", path);
+	had_lock = access(lock, F_OK) == 0;
 	rc = mdb_env_open(s->env, path, eflags, 0600);
 	if (rc) {
 		if (rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH)
@@ -203,6 +308,9 @@ int fcdb__store_open(fcdb__store **out, const char *path, unsigned flags,
 			                     mdb_strerror(rc));
 		goto fail;
 	}
+	rc = check_file_size(s);
+	if (rc)
+		goto fail;
 	mdb_reader_check(s->env, &dead);
 	rc = open_dbis(s);
 	if (rc)
@@ -210,7 +318,55 @@ int fcdb__store_open(fcdb__store **out, const char *path, unsigned flags,
 	*out = s;
 	return FCDB_OK;
 fail:
-	fcdb__store_close(s);
+	store_free(s);
+	/* a refused open leaves no lock file of its own behind */
+	if (!had_lock && lock[0])
+		unlink(lock);
+	return rc;
+}
+
+int fcdb__store_open(fcdb__store **out, const char *path, unsigned flags,
+                     uint64_t map_size, unsigned max_readers)
+{
+	struct stat st;
+	fcdb__store *s;
+	int rc;
+
+	*out = NULL;
+	pthread_mutex_lock(&registry_lock);
+	if (stat(path, &st) == 0) {
+		for (s = registry; s; s = s->next) {
+			if (s->dev != st.st_dev || s->ino != st.st_ino ||
+			    s->pid != getpid())
+				continue;
+			if ((s->flags & FCDB__STORE_READONLY) &&
+			    !(flags & FCDB__STORE_READONLY)) {
+				pthread_mutex_unlock(&registry_lock);
+				return fcdb__error_set(FCDB_EMISUSE, NULL, 0,
+				                       "%s is already open read-only "
+				                       "in this process; close that "
+				                       "handle before opening it for "
+				                       "writing", path);
+			}
+			s->refs++;
+			pthread_mutex_unlock(&registry_lock);
+			*out = s;
+			return FCDB_OK;
+		}
+	}
+	rc = store_open_new(&s, path, flags, map_size, max_readers);
+	if (rc == 0) {
+		if (stat(path, &st) == 0) {
+			s->dev = st.st_dev;
+			s->ino = st.st_ino;
+		}
+		s->pid = getpid();
+		s->refs = 1;
+		s->next = registry;
+		registry = s;
+		*out = s;
+	}
+	pthread_mutex_unlock(&registry_lock);
 	return rc;
 }
 
@@ -234,7 +390,7 @@ uint64_t fcdb__store_map_size(fcdb__store *s)
 static fcdb__txn *pool_take(fcdb__store *s)
 {
 	/* Start where this thread's address points, to spread contention. */
-	unsigned start = (unsigned)(((uintptr_t)&start) >> 12) % POOL_SIZE;
+	unsigned start = my_shard() % POOL_SIZE;
 
 	for (unsigned i = 0; i < POOL_SIZE; i++) {
 		unsigned k = (start + i) % POOL_SIZE;
@@ -251,7 +407,7 @@ static fcdb__txn *pool_take(fcdb__store *s)
 
 static int pool_put(fcdb__store *s, fcdb__txn *t)
 {
-	unsigned start = (unsigned)(((uintptr_t)&start) >> 12) % POOL_SIZE;
+	unsigned start = my_shard() % POOL_SIZE;
 
 	for (unsigned i = 0; i < POOL_SIZE; i++) {
 		unsigned k = (start + i) % POOL_SIZE;
@@ -266,11 +422,13 @@ static int pool_put(fcdb__store *s, fcdb__txn *t)
 int fcdb__store_read_begin(fcdb__store *s, fcdb__txn **out)
 {
 	fcdb__txn *t;
-	int rc, tries = 0;
+	int rc, tries = 0, waited_ms = 0;
 
 	*out = NULL;
 	for (;;) {
-		pthread_rwlock_rdlock(&s->remap);
+		unsigned shard = my_shard();
+
+		pthread_rwlock_rdlock(&s->remap[shard].lock);
 		t = pool_take(s);
 		if (t) {
 			rc = mdb_txn_renew(t->txn);
@@ -282,7 +440,7 @@ int fcdb__store_read_begin(fcdb__store *s, fcdb__txn **out)
 		} else {
 			t = malloc(sizeof(*t));
 			if (!t) {
-				pthread_rwlock_unlock(&s->remap);
+				pthread_rwlock_unlock(&s->remap[shard].lock);
 				return fcdb__error_set(FCDB_ENOMEM, NULL, 0,
 				                       "out of memory");
 			}
@@ -294,21 +452,37 @@ int fcdb__store_read_begin(fcdb__store *s, fcdb__txn **out)
 			}
 		}
 		if (t) {
+			t->shard = shard;
 			*out = t;
 			return FCDB_OK;
 		}
-		pthread_rwlock_unlock(&s->remap);
+		pthread_rwlock_unlock(&s->remap[shard].lock);
 		if (rc == MDB_MAP_RESIZED && tries++ < 8) {
 			rc = remap(s, 0);
 			if (rc)
 				return rc;
 			continue;
 		}
-		if (rc == MDB_READERS_FULL && tries++ < 8) {
+		if (rc == MDB_READERS_FULL) {
 			int dead = 0;
+
+			/* free slots of dead processes and our own idle
+			   transactions, then wait a little for the others */
 			mdb_reader_check(s->env, &dead);
-			if (dead)
+			pool_drain(s);
+			if (waited_ms < READERS_WAIT_MS) {
+				int ms = dead ? 0 : 1 + waited_ms / 8;
+				struct timespec ts = { 0, (long)ms * 1000000L };
+
+				nanosleep(&ts, NULL);
+				waited_ms += ms ? ms : 1;
 				continue;
+			}
+			return fcdb__error_set(FCDB_EIO, NULL, rc, "every slot of "
+			                       "the reader table is in use (waited "
+			                       "%d ms): too many concurrent reads; "
+			                       "raise fcdb_options.max_readers",
+			                       waited_ms);
 		}
 		return lmdb_error(rc, "starting a read transaction");
 	}
@@ -318,12 +492,14 @@ void fcdb__store_read_end(fcdb__store *s, fcdb__txn *t)
 {
 	if (!t)
 		return;
+	unsigned shard = t->shard;
+
 	mdb_txn_reset(t->txn);
 	if (!pool_put(s, t)) {
 		mdb_txn_abort(t->txn);
 		free(t);
 	}
-	pthread_rwlock_unlock(&s->remap);
+	pthread_rwlock_unlock(&s->remap[shard].lock);
 }
 
 /* ---- write transactions ---- */
@@ -337,11 +513,12 @@ int fcdb__store_write(fcdb__store *s, fcdb__write_fn body, void *ctx)
 		return fcdb__error_set(FCDB_EMISUSE, NULL, 0,
 		                       "the store was opened read-only");
 	t.store = s;
+	t.shard = my_shard();
 	for (;;) {
-		pthread_rwlock_rdlock(&s->remap);
+		pthread_rwlock_rdlock(&s->remap[t.shard].lock);
 		rc = mdb_txn_begin(s->env, NULL, 0, &t.txn);
 		if (rc) {
-			pthread_rwlock_unlock(&s->remap);
+			pthread_rwlock_unlock(&s->remap[t.shard].lock);
 			if (rc == MDB_MAP_RESIZED && tries++ < 8) {
 				rc = remap(s, 0);
 				if (rc)
@@ -360,7 +537,7 @@ int fcdb__store_write(fcdb__store *s, fcdb__write_fn body, void *ctx)
 		} else {
 			mdb_txn_abort(t.txn);
 		}
-		pthread_rwlock_unlock(&s->remap);
+		pthread_rwlock_unlock(&s->remap[t.shard].lock);
 		if (rc == FCDB__EMAPFULL && tries++ < 40) {
 			rc = remap(s, 1);
 			if (rc)
@@ -500,6 +677,15 @@ int fcdb__cursor_next(fcdb__cursor *c, fcdb__val *k, fcdb__val *v)
 	return cursor_get(c, &mk, MDB_NEXT, k, v);
 }
 
+int fcdb__cursor_del(fcdb__cursor *c)
+{
+	int rc = mdb_cursor_del(c->cur, 0);
+
+	if (rc == MDB_MAP_FULL)
+		return FCDB__EMAPFULL;
+	return rc ? lmdb_error(rc, "deleting with a cursor") : FCDB_OK;
+}
+
 void fcdb__cursor_close(fcdb__cursor *c)
 {
 	if (!c)
@@ -548,8 +734,10 @@ int fcdb__store_copy_fd(fcdb__store *s, int fd)
 {
 	int rc;
 
-	pthread_rwlock_rdlock(&s->remap);
+	unsigned shard = my_shard();
+
+	pthread_rwlock_rdlock(&s->remap[shard].lock);
 	rc = mdb_env_copyfd2(s->env, fd, MDB_CP_COMPACT);
-	pthread_rwlock_unlock(&s->remap);
+	pthread_rwlock_unlock(&s->remap[shard].lock);
 	return rc ? lmdb_error(rc, "copying the store") : FCDB_OK;
 }

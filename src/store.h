@@ -39,10 +39,15 @@ typedef struct fcdb__val {
 
 /*
  * Open (creating unless READONLY) the environment at `path` and its named
- * databases.  FCDB_OK, FCDB_EIO, FCDB_ECORRUPT, FCDB_ENOMEM.
+ * databases.  Opens of one file within one process share one environment
+ * (reference counted): the first open's flags, map size and reader limit
+ * apply.  max_readers 0: the default (1022).  FCDB_OK, FCDB_EIO,
+ * FCDB_ECORRUPT, FCDB_ENOMEM, FCDB_EMISUSE (already open read-only and now
+ * asked for writing).
  */
 int fcdb__store_open(fcdb__store **out, const char *path, unsigned flags,
-                     uint64_t map_size);
+                     uint64_t map_size, unsigned max_readers);
+/* Drop one reference; the environment closes with the last. */
 void fcdb__store_close(fcdb__store *s);
 
 /* A read snapshot.  Pair every begin with fcdb__store_read_end. */
@@ -80,6 +85,9 @@ int fcdb__cursor_open(fcdb__txn *t, int db, fcdb__cursor **out);
 int fcdb__cursor_seek(fcdb__cursor *c, const void *key, size_t klen,
                       fcdb__val *k, fcdb__val *v);
 int fcdb__cursor_next(fcdb__cursor *c, fcdb__val *k, fcdb__val *v);
+/* Delete the entry under a write cursor (even one filed out of order,
+   which no lookup by key could find).  FCDB_OK, FCDB__EMAPFULL, FCDB_EIO. */
+int fcdb__cursor_del(fcdb__cursor *c);
 void fcdb__cursor_close(fcdb__cursor *c);
 
 /* Statistics of the environment and its databases. */

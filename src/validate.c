@@ -33,24 +33,37 @@ typedef struct path {
 
 static size_t path_key(path *p, const char *key)
 {
-	size_t old = p->len;
-	int n = snprintf(p->s + old, sizeof(p->s) - old, "%s%s",
-	                 old ? "." : "", key);
+	size_t old = p->len, n = strlen(key), room = sizeof(p->s) - 1 - old;
 
-	if (n > 0)
-		p->len = old + (size_t)n < sizeof(p->s) ? old + (size_t)n
-		                                        : sizeof(p->s) - 1;
+	if (old && room) {
+		p->s[p->len++] = '.';
+		room--;
+	}
+	if (n > room)
+		n = room;
+	memcpy(p->s + p->len, key, n);
+	p->len += n;
+	p->s[p->len] = '\0';
 	return old;
 }
 
 static size_t path_index(path *p, size_t i)
 {
 	size_t old = p->len;
-	int n = snprintf(p->s + old, sizeof(p->s) - old, "[%zu]", i);
+	char tmp[24];
+	int k = (int)sizeof(tmp);
 
-	if (n > 0)
-		p->len = old + (size_t)n < sizeof(p->s) ? old + (size_t)n
-		                                        : sizeof(p->s) - 1;
+	tmp[--k] = ']';
+	do {
+		tmp[--k] = (char)('0' + i % 10);
+		i /= 10;
+	} while (i);
+	tmp[--k] = '[';
+	if (sizeof(tmp) - (size_t)k < sizeof(p->s) - old) {
+		memcpy(p->s + old, tmp + k, sizeof(tmp) - (size_t)k);
+		p->len = old + sizeof(tmp) - (size_t)k;
+		p->s[p->len] = '\0';
+	}
 	return old;
 }
 
@@ -551,6 +564,7 @@ static void check_object(fcdb__vctx *v, const fcdb__schema *s,
                          const fcdb__node *obj, path *p, int top)
 {
 	const fcdb__field *f;
+	uint64_t present = 0;
 	uint32_t i;
 	size_t old;
 
@@ -558,7 +572,7 @@ static void check_object(fcdb__vctx *v, const fcdb__schema *s,
 		const fcdb__node *m = &obj->v.kids[i];
 
 		old = path_key(p, m->key);
-		f = fcdb__schema_find(s, m->key);
+		f = fcdb__schema_find_n(s, m->key, m->keylen);
 		if (!f) {
 			if (top && v->mode == FCDB__V_IMPORT &&
 			    strcmp(m->key, "revision") == 0)
@@ -578,6 +592,7 @@ static void check_object(fcdb__vctx *v, const fcdb__schema *s,
 		           v->mode == FCDB__V_UPDATE) {
 			problem(v, p->s, "cannot be changed by an update");
 		} else {
+			present |= 1ull << (f - s->fields);
 			check_value(v, f, m, p);
 		}
 		path_pop(p, old);
@@ -585,13 +600,8 @@ static void check_object(fcdb__vctx *v, const fcdb__schema *s,
 	if (top && v->mode == FCDB__V_UPDATE)
 		return;
 	for (i = 0; i < s->count; i++) {
-		const fcdb__node *m;
-
 		f = &s->fields[i];
-		if (!(f->flags & FCDB__F_REQUIRED))
-			continue;
-		m = fcdb__node_get(obj, f->name);
-		if (m && m->type != FCDB__NULL)
+		if (!(f->flags & FCDB__F_REQUIRED) || (present & (1ull << i)))
 			continue;
 		if (top && strcmp(f->name, "handler") == 0) {
 			const fcdb__node *rt = fcdb__node_get(obj, "runtime");
@@ -656,17 +666,6 @@ static const fcdb__node *num_node(fcdb__vctx *v, fcdb__arena *a, double d)
 	return n;
 }
 
-static const fcdb__node *bool_node(fcdb__vctx *v, fcdb__arena *a, int b)
-{
-	fcdb__node *n = new_node(v, a);
-
-	if (n) {
-		n->type = FCDB__BOOL;
-		n->v.b = b;
-	}
-	return n;
-}
-
 int fcdb__record_set(fcdb__arena *a, fcdb__node *rec, const char *name,
                      const fcdb__node *value)
 {
@@ -694,7 +693,8 @@ int fcdb__record_set(fcdb__arena *a, fcdb__node *rec, const char *name,
 			done = 1;
 			continue;
 		}
-		mf = fcdb__schema_find(&fcdb__schema_function, m->key);
+		mf = fcdb__schema_find_n(&fcdb__schema_function, m->key,
+		                         m->keylen);
 		/* unknown members sort after every schema field */
 		mpos = mf ? (size_t)(mf - fcdb__schema_function.fields)
 		          : fcdb__schema_function.count;
@@ -739,28 +739,112 @@ int fcdb__record_set_str(fcdb__arena *a, fcdb__node *rec, const char *name,
 	return fcdb__record_set(a, rec, name, &n);
 }
 
-static void set(fcdb__vctx *v, fcdb__arena *a, fcdb__node *rec,
-                const char *name, const fcdb__node *value)
+/*
+ * The record under construction: one slot per top-level field, indexed by
+ * its stored field number, plus the members the schema does not know
+ * (lenient imports).  Slots make every lookup O(1); the member array is
+ * built once, in schema order, at the end.
+ */
+typedef struct builder {
+	const fcdb__node *slot[FCDB__FN_MAX + 1];
+	const fcdb__node **unknown;
+	uint32_t nunknown;
+} builder;
+
+static void bset(builder *b, int num, const fcdb__node *value)
 {
-	if (v->oom || (value == NULL && fcdb__node_get(rec, name) == NULL))
-		return;
-	if (fcdb__record_set(a, rec, name, value))
-		v->oom = 1;
+	b->slot[num] = value;
 }
 
-static void set_default(fcdb__vctx *v, fcdb__arena *a, fcdb__node *rec,
-                        const char *name, const fcdb__node *value)
+static const fcdb__node *bget(const builder *b, int num)
 {
-	const fcdb__node *m = fcdb__node_get(rec, name);
+	return b->slot[num];
+}
 
-	if (!m || m->type == FCDB__NULL)
-		set(v, a, rec, name, value);
+static void bset_default(builder *b, int num, const fcdb__node *value)
+{
+	if (!b->slot[num])
+		b->slot[num] = value;
+}
+
+/* Load members (of an input or a stored record) into the builder,
+   dropping nulls, input-only fields and "revision". */
+static void builder_load(fcdb__vctx *v, fcdb__arena *a, builder *b,
+                         const fcdb__node *obj)
+{
+	uint32_t i;
+
+	memset(b, 0, sizeof(*b));
+	if (obj->len) {
+		b->unknown = fcdb__arena_alloc(a, sizeof(*b->unknown) * obj->len);
+		if (!b->unknown) {
+			v->oom = 1;
+			return;
+		}
+	}
+	for (i = 0; i < obj->len; i++) {
+		const fcdb__node *m = &obj->v.kids[i];
+		const fcdb__field *f = fcdb__schema_find_n(&fcdb__schema_function,
+		                                           m->key, m->keylen);
+
+		if (m->type == FCDB__NULL)
+			continue;
+		if (f && f->num)
+			b->slot[f->num] = m;
+		else if (!f && strcmp(m->key, "revision") != 0)
+			b->unknown[b->nunknown++] = m;
+	}
+}
+
+/* The record object: members in schema order, then unknown ones. */
+static fcdb__node *builder_finish(fcdb__vctx *v, fcdb__arena *a,
+                                  const builder *b)
+{
+	const fcdb__schema *s = &fcdb__schema_function;
+	fcdb__node *rec = new_node(v, a);
+	uint32_t n = 0, k = 0, i;
+
+	if (!rec)
+		return NULL;
+	for (i = 1; i <= FCDB__FN_MAX; i++)
+		n += b->slot[i] != NULL;
+	n += b->nunknown;
+	rec->type = FCDB__OBJ;
+	rec->len = n;
+	if (!n)
+		return rec;
+	rec->v.kids = fcdb__arena_alloc(a, sizeof(fcdb__node) * n);
+	if (!rec->v.kids) {
+		v->oom = 1;
+		return NULL;
+	}
+	for (i = 1; i <= FCDB__FN_MAX; i++) {
+		const fcdb__field *f;
+
+		if (!b->slot[i])
+			continue;
+		f = fcdb__schema_by_num(s, i);
+		rec->v.kids[k] = *b->slot[i];
+		rec->v.kids[k].key = f->name;
+		rec->v.kids[k].keylen = (uint32_t)strlen(f->name);
+		k++;
+	}
+	for (i = 0; i < b->nunknown; i++)
+		rec->v.kids[k++] = *b->unknown[i];
+	return rec;
 }
 
 void fcdb__format_time(char out[21], int64_t t)
 {
 	struct tm tm;
-	time_t tt = (time_t)t;
+	time_t tt;
+
+	/* the format has four digits of year: 1970 to 9999 */
+	if (t < 0)
+		t = 0;
+	if (t > 253402300799LL)
+		t = 253402300799LL;
+	tt = (time_t)t;
 
 	if (!gmtime_r(&tt, &tm))
 		memset(&tm, 0, sizeof(tm));
@@ -774,50 +858,28 @@ void fcdb__format_time(char out[21], int64_t t)
 	out[20] = '\0';
 }
 
-/* Copy input members into a fresh record object, in schema order,
-   dropping nulls and input-only fields. */
-static fcdb__node *record_from(fcdb__vctx *v, fcdb__arena *a,
-                               const fcdb__node *input)
-{
-	fcdb__node *rec = new_node(v, a);
-	uint32_t i;
-
-	if (!rec)
-		return NULL;
-	rec->type = FCDB__OBJ;
-	for (i = 0; i < input->len && !v->oom; i++) {
-		const fcdb__node *m = &input->v.kids[i];
-		const fcdb__field *f = fcdb__schema_find(&fcdb__schema_function,
-		                                         m->key);
-
-		if (m->type == FCDB__NULL || (f && (f->flags & FCDB__F_INPUT)))
-			continue;
-		if (!f && strcmp(m->key, "revision") == 0)
-			continue;
-		set(v, a, rec, m->key, m);
-	}
-	return rec;
-}
-
 /* Layer ARN strings become {"arn": ...} objects, the output shape. */
-static void normalise_layers(fcdb__vctx *v, fcdb__arena *a, fcdb__node *rec)
+static void normalise_layers(fcdb__vctx *v, fcdb__arena *a, builder *b)
 {
-	const fcdb__node *layers = fcdb__node_get(rec, "layers");
+	const fcdb__node *layers = bget(b, FCDB__FN_LAYERS);
 	fcdb__node *copy, *obj;
 	uint32_t i;
 
 	if (!layers || layers->type != FCDB__ARR)
 		return;
+	for (i = 0; i < layers->len; i++)
+		if (layers->v.kids[i].type == FCDB__STR)
+			break;
+	if (i == layers->len)
+		return; /* already objects */
 	copy = new_node(v, a);
 	if (!copy)
 		return;
 	*copy = *layers;
-	if (layers->len) {
-		copy->v.kids = fcdb__arena_alloc(a, sizeof(fcdb__node) * layers->len);
-		if (!copy->v.kids) {
-			v->oom = 1;
-			return;
-		}
+	copy->v.kids = fcdb__arena_alloc(a, sizeof(fcdb__node) * layers->len);
+	if (!copy->v.kids) {
+		v->oom = 1;
+		return;
 	}
 	for (i = 0; i < layers->len; i++) {
 		const fcdb__node *l = &layers->v.kids[i];
@@ -838,15 +900,15 @@ static void normalise_layers(fcdb__vctx *v, fcdb__arena *a, fcdb__node *rec)
 		copy->v.kids[i].len = 1;
 		copy->v.kids[i].v.kids = obj;
 	}
-	set(v, a, rec, "layers", copy);
+	bset(b, FCDB__FN_LAYERS, copy);
 }
 
 /*
  * The code package: exactly one source (code.zipFile, OSS, or bytes given
  * out of band), CRC-64 and size computed, a supplied checksum compared.
- * Sets codeChecksum / codeSize on rec.
+ * Sets codeChecksum / codeSize.
  */
-static void apply_code(fcdb__vctx *v, fcdb__arena *a, fcdb__node *rec,
+static void apply_code(fcdb__vctx *v, fcdb__arena *a, builder *b,
                        const fcdb__node *code)
 {
 	const fcdb__node *zip = NULL, *bucket = NULL, *object = NULL, *sum = NULL;
@@ -919,7 +981,7 @@ static void apply_code(fcdb__vctx *v, fcdb__arena *a, fcdb__node *rec,
 		}
 		/* fcdb cannot read OSS: the checksum, if given, is trusted */
 		if (sum)
-			set(v, a, rec, "codeChecksum", sum);
+			bset(b, FCDB__FN_CODE_CHECKSUM, sum);
 		return;
 	} else {
 		problem(v, "code", "must give the package: code.zipFile or "
@@ -937,8 +999,8 @@ static void apply_code(fcdb__vctx *v, fcdb__arena *a, fcdb__node *rec,
 		}
 	}
 	fcdb__u64_to_dec(dec, crc);
-	set(v, a, rec, "codeChecksum", str_node(v, a, dec));
-	set(v, a, rec, "codeSize", int_node(v, a, size));
+	bset(b, FCDB__FN_CODE_CHECKSUM, str_node(v, a, dec));
+	bset(b, FCDB__FN_CODE_SIZE, int_node(v, a, size));
 }
 
 /*
@@ -946,11 +1008,11 @@ static void apply_code(fcdb__vctx *v, fcdb__arena *a, fcdb__node *rec,
  * vCPU, and the ratio rule (memory GB per vCPU in [1, 4]).  `blame` names
  * the field to report a broken ratio on.
  */
-static void apply_resources(fcdb__vctx *v, fcdb__arena *a, fcdb__node *rec,
+static void apply_resources(fcdb__vctx *v, fcdb__arena *a, builder *b,
                             int derive, const char *blame)
 {
-	const fcdb__node *mem = fcdb__node_get(rec, "memorySize");
-	const fcdb__node *cpu = fcdb__node_get(rec, "cpu");
+	const fcdb__node *mem = bget(b, FCDB__FN_MEMORY_SIZE);
+	const fcdb__node *cpu = bget(b, FCDB__FN_CPU);
 	int64_t m, h;
 
 	if (mem && mem->type != FCDB__INT)
@@ -958,8 +1020,8 @@ static void apply_resources(fcdb__vctx *v, fcdb__arena *a, fcdb__node *rec,
 	if (cpu && cpu->type != FCDB__INT && cpu->type != FCDB__DOUBLE)
 		return;
 	if (derive && !mem && !cpu) {
-		set(v, a, rec, "memorySize", int_node(v, a, 512));
-		set(v, a, rec, "cpu", num_node(v, a, 0.35));
+		bset(b, FCDB__FN_MEMORY_SIZE, int_node(v, a, 512));
+		bset(b, FCDB__FN_CPU, num_node(v, a, 0.35));
 		return;
 	}
 	if (derive && mem && !cpu) {
@@ -969,7 +1031,7 @@ static void apply_resources(fcdb__vctx *v, fcdb__arena *a, fcdb__node *rec,
 		h = (m * 100 + 10239) / 10240 * 5;
 		if (h < 5)
 			h = 5;
-		set(v, a, rec, "cpu", num_node(v, a, (double)h / 100.0));
+		bset(b, FCDB__FN_CPU, num_node(v, a, (double)h / 100.0));
 		return;
 	}
 	if (derive && cpu && !mem) {
@@ -981,15 +1043,15 @@ static void apply_resources(fcdb__vctx *v, fcdb__arena *a, fcdb__node *rec,
 			m = 128;
 		if (m > 32768)
 			m = 32768;
-		set(v, a, rec, "memorySize", int_node(v, a, m));
+		bset(b, FCDB__FN_MEMORY_SIZE, int_node(v, a, m));
 		/* store cpu as a number, even when given as 1 */
-		set(v, a, rec, "cpu", num_node(v, a, (double)h / 100.0));
+		bset(b, FCDB__FN_CPU, num_node(v, a, (double)h / 100.0));
 		return;
 	}
 	if (!mem || !cpu)
 		return;
 	if (cpu->type == FCDB__INT)
-		set(v, a, rec, "cpu", num_node(v, a, (double)cpu->v.i));
+		bset(b, FCDB__FN_CPU, num_node(v, a, (double)cpu->v.i));
 	if (v->lenient)
 		return;
 	h = cpu_hundredths(cpu);
@@ -1003,19 +1065,35 @@ static void apply_resources(fcdb__vctx *v, fcdb__arena *a, fcdb__node *rec,
 		        (double)m / 1024.0 / ((double)h / 100.0));
 }
 
-static void apply_defaults(fcdb__vctx *v, fcdb__arena *a, fcdb__node *rec)
+/* Shared constant nodes for the defaults. */
+static const fcdb__node default_timeout = { NULL, 0, FCDB__INT, 0, { .i = 3 } };
+static const fcdb__node default_true = { NULL, 0, FCDB__BOOL, 0, { .b = 1 } };
+static const fcdb__node default_disk = { NULL, 0, FCDB__INT, 0, { .i = 512 } };
+static const fcdb__node default_one = { NULL, 0, FCDB__INT, 0, { .i = 1 } };
+
+static void apply_defaults(builder *b)
 {
-	set_default(v, a, rec, "timeout", int_node(v, a, 3));
-	set_default(v, a, rec, "internetAccess", bool_node(v, a, 1));
-	set_default(v, a, rec, "diskSize", int_node(v, a, 512));
-	set_default(v, a, rec, "instanceConcurrency", int_node(v, a, 1));
+	bset_default(b, FCDB__FN_TIMEOUT, &default_timeout);
+	bset_default(b, FCDB__FN_INTERNET_ACCESS, &default_true);
+	bset_default(b, FCDB__FN_DISK_SIZE, &default_disk);
+	bset_default(b, FCDB__FN_INSTANCE_CONCURRENCY, &default_one);
 }
 
 static void arn_for(char *out, size_t cap, const fcdb__vctx *v,
                     const char *name)
 {
-	snprintf(out, cap, "acs:fc:%s:%s:functions/%s", v->region, v->account,
-	         name);
+	size_t r = strlen(v->region), c = strlen(v->account), n = strlen(name);
+
+	if (19 + r + c + n >= cap) {
+		out[0] = '\0';
+		return;
+	}
+	memcpy(out, "acs:fc:", 7);
+	memcpy(out + 7, v->region, r);
+	out[7 + r] = ':';
+	memcpy(out + 8 + r, v->account, c);
+	memcpy(out + 8 + r + c, ":functions/", 11);
+	memcpy(out + 19 + r + c, name, n + 1);
 }
 
 static int check_root(fcdb__vctx *v, const fcdb__node *input, const char *what)
@@ -1028,11 +1106,19 @@ static int check_root(fcdb__vctx *v, const fcdb__node *input, const char *what)
 	return 0;
 }
 
+static const fcdb__node *present(const fcdb__node *obj, const char *key)
+{
+	const fcdb__node *m = fcdb__node_get(obj, key);
+
+	return m && m->type != FCDB__NULL ? m : NULL;
+}
+
 int fcdb__validate_create(fcdb__vctx *v, fcdb__arena *a,
                           const fcdb__node *input, fcdb__node **record)
 {
 	const fcdb__node *code, *container, *name;
 	fcdb__node *rec;
+	builder b;
 	char arn[512];
 	path p = { "", 0 };
 
@@ -1040,39 +1126,36 @@ int fcdb__validate_create(fcdb__vctx *v, fcdb__arena *a,
 	if (check_root(v, input, "a CreateFunctionInput"))
 		return report(v);
 	check_object(v, &fcdb__schema_function, input, &p, 1);
-	code = fcdb__node_get(input, "code");
-	if (code && code->type == FCDB__NULL)
-		code = NULL;
-	container = fcdb__node_get(input, "customContainerConfig");
-	if (container && container->type == FCDB__NULL)
-		container = NULL;
+	code = present(input, "code");
+	container = present(input, "customContainerConfig");
 	if ((code || v->code) && container)
 		problem(v, "code", "give code or customContainerConfig, not both");
 	else if (!code && !v->code && !container)
 		problem(v, "code", "code or customContainerConfig is required");
-	rec = record_from(v, a, input);
-	if (!rec)
+	builder_load(v, a, &b, input);
+	if (v->oom)
 		return report(v);
 	if ((code && code->type == FCDB__OBJ) || v->code) {
-		apply_code(v, a, rec, code);
+		apply_code(v, a, &b, code);
 		v->code_given = 1;
 	}
-	apply_resources(v, a, rec, 1, "cpu");
-	apply_defaults(v, a, rec);
-	normalise_layers(v, a, rec);
+	apply_resources(v, a, &b, 1, "cpu");
+	apply_defaults(&b);
+	normalise_layers(v, a, &b);
 	if (v->nerrors || v->oom)
 		return report(v);
-	name = fcdb__node_get(rec, "functionName");
+	name = bget(&b, FCDB__FN_FUNCTION_NAME);
 	arn_for(arn, sizeof(arn), v, name->v.s);
-	set(v, a, rec, "functionArn", str_node(v, a, arn));
-	set(v, a, rec, "functionId", str_node(v, a, v->function_id));
-	set(v, a, rec, "createdTime", str_node(v, a, v->now));
-	set(v, a, rec, "lastModifiedTime", str_node(v, a, v->now));
-	set(v, a, rec, "state", str_node(v, a, "Pending"));
-	set(v, a, rec, "stateReason", str_node(v, a, "Function creating"));
-	set(v, a, rec, "stateReasonCode", str_node(v, a, "Creating"));
-	set(v, a, rec, "lastUpdateStatus", str_node(v, a, "InProgress"));
-	if (v->oom)
+	bset(&b, FCDB__FN_FUNCTION_ARN, str_node(v, a, arn));
+	bset(&b, FCDB__FN_FUNCTION_ID, str_node(v, a, v->function_id));
+	bset(&b, FCDB__FN_CREATED_TIME, str_node(v, a, v->now));
+	bset(&b, FCDB__FN_LAST_MODIFIED_TIME, str_node(v, a, v->now));
+	bset(&b, FCDB__FN_STATE, str_node(v, a, "Pending"));
+	bset(&b, FCDB__FN_STATE_REASON, str_node(v, a, "Function creating"));
+	bset(&b, FCDB__FN_STATE_REASON_CODE, str_node(v, a, "Creating"));
+	bset(&b, FCDB__FN_LAST_UPDATE_STATUS, str_node(v, a, "InProgress"));
+	rec = builder_finish(v, a, &b);
+	if (v->oom || !rec)
 		return report(v);
 	*record = rec;
 	return FCDB_OK;
@@ -1084,56 +1167,101 @@ int fcdb__validate_update(fcdb__vctx *v, fcdb__arena *a,
 {
 	const fcdb__node *code, *container, *mem, *cpu;
 	fcdb__node *rec;
+	builder b;
 	uint32_t i;
+	int rederive = 0;
 	path p = { "", 0 };
 
 	*record = NULL;
 	if (check_root(v, input, "an UpdateFunctionInput"))
 		return report(v);
 	check_object(v, &fcdb__schema_function, input, &p, 1);
-	code = fcdb__node_get(input, "code");
-	if (code && code->type == FCDB__NULL)
-		code = NULL;
-	container = fcdb__node_get(input, "customContainerConfig");
-	if (container && container->type == FCDB__NULL)
-		container = NULL;
+	code = present(input, "code");
+	container = present(input, "customContainerConfig");
 	if ((code || v->code) && container)
 		problem(v, "code", "give code or customContainerConfig, not both");
 	/* start from the stored record, then apply the input as a merge */
-	rec = new_node(v, a);
-	if (!rec)
+	builder_load(v, a, &b, stored);
+	if (v->oom)
 		return report(v);
-	*rec = *stored;
-	for (i = 0; i < input->len && !v->oom; i++) {
+	for (i = 0; i < input->len; i++) {
 		const fcdb__node *m = &input->v.kids[i];
-		const fcdb__field *f = fcdb__schema_find(&fcdb__schema_function,
-		                                         m->key);
+		const fcdb__field *f = fcdb__schema_find_n(&fcdb__schema_function,
+		                                           m->key, m->keylen);
 
 		if (!f || (f->flags & (FCDB__F_INPUT | FCDB__F_COMPUTED |
 		                       FCDB__F_NOUPDATE)))
 			continue;
-		if (m->type == FCDB__NULL) {
-			if (f->flags & FCDB__F_REQUIRED) {
-				problem(v, f->name, "is required and cannot be "
-				        "removed");
-				continue;
-			}
-			set(v, a, rec, f->name, NULL);
+		if (m->type != FCDB__NULL) {
+			bset(&b, f->num, m);
 			continue;
 		}
-		set(v, a, rec, f->name, m);
+		/* null: remove an optional field; a field create gives a
+		   default goes back to it; memorySize and cpu are derived
+		   again from each other */
+		switch (f->num) {
+		case FCDB__FN_TIMEOUT:
+			bset(&b, f->num, &default_timeout);
+			break;
+		case FCDB__FN_INTERNET_ACCESS:
+			bset(&b, f->num, &default_true);
+			break;
+		case FCDB__FN_DISK_SIZE:
+			bset(&b, f->num, &default_disk);
+			break;
+		case FCDB__FN_INSTANCE_CONCURRENCY:
+			bset(&b, f->num, &default_one);
+			break;
+		case FCDB__FN_MEMORY_SIZE:
+		case FCDB__FN_CPU:
+			bset(&b, f->num, NULL);
+			rederive = 1;
+			break;
+		default:
+			if (f->flags & FCDB__F_REQUIRED)
+				problem(v, f->name, "is required and cannot be "
+				        "removed");
+			else
+				bset(&b, f->num, NULL);
+		}
 	}
-	if ((code && code->type == FCDB__OBJ) || v->code) {
-		apply_code(v, a, rec, code);
+	/* one code source: a package given replaces an image, an image
+	   given replaces a package, and removing the image needs a package */
+	if (code || v->code) {
+		if (!container)
+			bset(&b, FCDB__FN_CUSTOM_CONTAINER_CONFIG, NULL);
+		if (code && code->type == FCDB__OBJ)
+			apply_code(v, a, &b, code);
+		else if (v->code)
+			apply_code(v, a, &b, NULL);
 		v->code_given = 1;
+	} else if (container) {
+		bset(&b, FCDB__FN_CODE_CHECKSUM, NULL);
+		bset(&b, FCDB__FN_CODE_SIZE, NULL);
+	} else if (fcdb__node_get(input, "customContainerConfig") &&
+	           !bget(&b, FCDB__FN_CODE_CHECKSUM) &&
+	           !bget(&b, FCDB__FN_CODE_SIZE)) {
+		problem(v, "customContainerConfig", "cannot be removed from a "
+		        "function without a code package (give code too)");
 	}
-	mem = fcdb__node_get(input, "memorySize");
-	cpu = fcdb__node_get(input, "cpu");
-	apply_resources(v, a, rec, 0,
-	                mem && !cpu ? "memorySize" : "cpu");
-	normalise_layers(v, a, rec);
-	set(v, a, rec, "lastModifiedTime", str_node(v, a, v->now));
+	/* a handler, unless the runtime is a custom one */
+	{
+		const fcdb__node *rt = bget(&b, FCDB__FN_RUNTIME);
+
+		if (rt && rt->type == FCDB__STR && strncmp(rt->v.s, "custom", 6) &&
+		    !bget(&b, FCDB__FN_HANDLER))
+			problem(v, "handler", "is required for runtime %.64s",
+			        rt->v.s);
+	}
+	mem = present(input, "memorySize");
+	cpu = present(input, "cpu");
+	apply_resources(v, a, &b, rederive, mem && !cpu ? "memorySize" : "cpu");
+	normalise_layers(v, a, &b);
+	bset(&b, FCDB__FN_LAST_MODIFIED_TIME, str_node(v, a, v->now));
 	if (v->nerrors || v->oom)
+		return report(v);
+	rec = builder_finish(v, a, &b);
+	if (v->oom || !rec)
 		return report(v);
 	*record = rec;
 	return FCDB_OK;
@@ -1142,8 +1270,9 @@ int fcdb__validate_update(fcdb__vctx *v, fcdb__arena *a,
 int fcdb__validate_import(fcdb__vctx *v, fcdb__arena *a,
                           const fcdb__node *input, fcdb__node **record)
 {
-	const fcdb__node *name, *arn, *st, *us;
+	const fcdb__node *name, *arn;
 	fcdb__node *rec;
+	builder b;
 	char want[512];
 	path p = { "", 0 };
 
@@ -1151,8 +1280,11 @@ int fcdb__validate_import(fcdb__vctx *v, fcdb__arena *a,
 	if (check_root(v, input, "a Function"))
 		return report(v);
 	check_object(v, &fcdb__schema_function, input, &p, 1);
-	name = fcdb__node_get(input, "functionName");
-	arn = fcdb__node_get(input, "functionArn");
+	builder_load(v, a, &b, input);
+	if (v->oom)
+		return report(v);
+	name = bget(&b, FCDB__FN_FUNCTION_NAME);
+	arn = bget(&b, FCDB__FN_FUNCTION_ARN);
 	if (name && name->type == FCDB__STR && arn && arn->type == FCDB__STR &&
 	    valid_function_name(name->v.s, name->len)) {
 		arn_for(want, sizeof(want), v, name->v.s);
@@ -1160,29 +1292,32 @@ int fcdb__validate_import(fcdb__vctx *v, fcdb__arena *a,
 			problem(v, "functionArn", "\"%.128s\" does not match this "
 			        "store and name: want \"%.128s\"", arn->v.s, want);
 	}
-	rec = record_from(v, a, input);
-	if (!rec)
-		return report(v);
-	apply_resources(v, a, rec, 1, "cpu");
-	apply_defaults(v, a, rec);
-	normalise_layers(v, a, rec);
+	apply_resources(v, a, &b, 1, "cpu");
+	apply_defaults(&b);
+	normalise_layers(v, a, &b);
 	if (v->nerrors || v->oom)
 		return report(v);
 	/* Computed fields a ListFunctions page may leave out. */
-	if (!arn || arn->type == FCDB__NULL) {
+	if (!arn) {
 		arn_for(want, sizeof(want), v, name->v.s);
-		set(v, a, rec, "functionArn", str_node(v, a, want));
+		bset(&b, FCDB__FN_FUNCTION_ARN, str_node(v, a, want));
 	}
-	set_default(v, a, rec, "functionId", str_node(v, a, v->function_id));
-	set_default(v, a, rec, "createdTime", str_node(v, a, v->now));
-	set_default(v, a, rec, "lastModifiedTime", str_node(v, a, v->now));
-	st = fcdb__node_get(rec, "state");
-	us = fcdb__node_get(rec, "lastUpdateStatus");
-	if (!st)
-		set(v, a, rec, "state", str_node(v, a, "Active"));
-	if (!us)
-		set(v, a, rec, "lastUpdateStatus", str_node(v, a, "Successful"));
-	if (v->oom)
+	if (!bget(&b, FCDB__FN_FUNCTION_ID)) {
+		if (!v->function_id)
+			return fcdb__error_set(FCDB_EINTERNAL, "functionId", 0,
+			                       "no functionId to give");
+		bset(&b, FCDB__FN_FUNCTION_ID, str_node(v, a, v->function_id));
+	}
+	if (!bget(&b, FCDB__FN_CREATED_TIME))
+		bset(&b, FCDB__FN_CREATED_TIME, str_node(v, a, v->now));
+	if (!bget(&b, FCDB__FN_LAST_MODIFIED_TIME))
+		bset(&b, FCDB__FN_LAST_MODIFIED_TIME, str_node(v, a, v->now));
+	if (!bget(&b, FCDB__FN_STATE))
+		bset(&b, FCDB__FN_STATE, str_node(v, a, "Active"));
+	if (!bget(&b, FCDB__FN_LAST_UPDATE_STATUS))
+		bset(&b, FCDB__FN_LAST_UPDATE_STATUS, str_node(v, a, "Successful"));
+	rec = builder_finish(v, a, &b);
+	if (v->oom || !rec)
 		return report(v);
 	*record = rec;
 	return FCDB_OK;

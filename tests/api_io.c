@@ -367,15 +367,18 @@ static void test_modes(void **state)
 	nl = strchr(all, '\n');
 	first_line = strndup(all, (size_t)(nl - all));
 	{
-		char *p = strstr(first_line, "\"timeout\":");
-		char buf[4096];
+		/* flip internetAccess, a top-level-only field */
+		char *p = strstr(first_line, "\"internetAccess\":");
+		char buf[65536];
+		int was_true;
+
 		assert_non_null(p);
-		memcpy(p, "\"timeout\":77777,", 0); /* no-op: keep the layout */
-		snprintf(buf, sizeof(buf), "%.*s\"timeout\":86399%s\n"
+		was_true = strncmp(p + 17, "true", 4) == 0;
+		snprintf(buf, sizeof(buf), "%.*s\"internetAccess\":%s%s\n"
 		         "{\"functionName\":\"brand-new\",\"runtime\":\"go1\","
 		         "\"handler\":\"main\",\"codeChecksum\":\"5\",\"codeSize\":5}\n",
 		         (int)(p - first_line), first_line,
-		         strchr(p + 10, ',') ? strchr(p + 10, ',') : strchr(p + 10, '}'));
+		         was_true ? "false" : "true", p + 17 + (was_true ? 4 : 5));
 		import_ok(db, buf, FCDB_IMPORT_UPSERT, &rep);
 	}
 	assert_int_equal(rep.updated, 1);
@@ -419,7 +422,7 @@ static void test_modes(void **state)
 
 static void test_bad_inputs(void **state)
 {
-	fcdb *db = fill("bad.fcdb", 10);
+	fcdb *db = fill("bad.fcdb", 0);
 	char *nd, *seed, big[64];
 	size_t n;
 

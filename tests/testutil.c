@@ -12,6 +12,40 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Sandboxes made and not yet freed, for tu_sandbox_sweep. */
+#define LIVE_MAX 256
+static char live[LIVE_MAX][256];
+static pid_t live_pid;
+
+static void live_add(const char *dir)
+{
+	size_t i;
+
+	if (live_pid != getpid()) {
+		/* a forked child does not own its parent's sandboxes */
+		memset(live, 0, sizeof(live));
+		live_pid = getpid();
+	}
+	for (i = 0; i < LIVE_MAX; i++)
+		if (!live[i][0]) {
+			snprintf(live[i], sizeof(live[i]), "%s", dir);
+			return;
+		}
+}
+
+static void live_remove(const char *dir)
+{
+	size_t i;
+
+	if (live_pid != getpid())
+		return;
+	for (i = 0; i < LIVE_MAX; i++)
+		if (strcmp(live[i], dir) == 0) {
+			live[i][0] = '\0';
+			return;
+		}
+}
+
 void tu_sandbox_new(tu_sandbox *sb)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -21,6 +55,7 @@ void tu_sandbox_new(tu_sandbox *sb)
 	if (!mkdtemp(sb->dir))
 		fail_msg("mkdtemp %s: %s", sb->dir, strerror(errno));
 	snprintf(sb->store, sizeof(sb->store), "%s/store.fcdb", sb->dir);
+	live_add(sb->dir);
 }
 
 static int rm_one(const char *path, const struct stat *st, int flag,
@@ -34,9 +69,29 @@ static int rm_one(const char *path, const struct stat *st, int flag,
 
 void tu_sandbox_free(tu_sandbox *sb)
 {
-	if (sb->dir[0])
+	if (sb->dir[0]) {
 		nftw(sb->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+		live_remove(sb->dir);
+	}
 	sb->dir[0] = '\0';
+}
+
+size_t tu_sandbox_sweep(void)
+{
+	size_t i, n = 0;
+
+	if (live_pid != getpid())
+		return 0;
+	for (i = 0; i < LIVE_MAX; i++) {
+		if (!live[i][0])
+			continue;
+		fprintf(stderr, "removing the sandbox of a failed test: %s\n",
+		        live[i]);
+		nftw(live[i], rm_one, 16, FTW_DEPTH | FTW_PHYS);
+		live[i][0] = '\0';
+		n++;
+	}
+	return n;
 }
 
 const char *tu_data(const char *rel)

@@ -24,6 +24,13 @@ typedef struct tu_sandbox {
 void tu_sandbox_new(tu_sandbox *sb);
 void tu_sandbox_free(tu_sandbox *sb);
 
+/*
+ * Remove every sandbox made by this process and not freed yet: a failed
+ * cmocka assertion jumps past the test's own tu_sandbox_free.  Meant for
+ * a group teardown; says on stderr what it removed.  Returns how many.
+ */
+size_t tu_sandbox_sweep(void);
+
 /* Path of a file under tests/data ($FCDB_TEST_DATA overrides the root);
    returns a static buffer. */
 const char *tu_data(const char *rel);

@@ -170,6 +170,22 @@ static void test_hostile(void **state)
 	parse_bad("{\"a\":1}\0xx", 10, "invalid JSON");
 }
 
+static void test_strict_numbers(void **state)
+{
+	static const char *const bad[] = { "[010]", "[10.]", "[1.e3]", "[0010]",
+	                                   "[-]", "[+1]", "[.5]", "[1e]",
+	                                   "[1x]", "[0x10]", "[1.5.2]" };
+	static const char *const good[] = { "[0]", "[-0]", "[10]", "[1.5]",
+	                                    "[1e3]", "[1E+3]", "[-1.25e-2]",
+	                                    "[0.35,16]" };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		parse_bad(bad[i], strlen(bad[i]), "invalid");
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		parse_ok(good[i]);
+}
+
 static void test_duplicates_in_big_object(void **state)
 {
 	fcdb__buf b;
@@ -210,6 +226,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_syntax_errors_name_line_and_column,
 		                                setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_strict_numbers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_duplicates_in_big_object, setup,
 		                                teardown),
 		cmocka_unit_test(test_utf8_validator),

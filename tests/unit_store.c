@@ -68,7 +68,7 @@ static void test_put_get_delete(void **state)
 	struct stat st;
 
 	(void)state;
-	assert_int_equal(fcdb__store_open(&s, sb.store, 0, 0), 0);
+	assert_int_equal(fcdb__store_open(&s, sb.store, 0, 0, 0), 0);
 	assert_int_equal(fcdb__store_write(s, put_body, &kv), 0);
 	assert_int_equal(get_val(s, "alpha", buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "one");
@@ -106,7 +106,7 @@ static void test_bodies_that_do_not_commit(void **state)
 	char buf[8];
 
 	(void)state;
-	assert_int_equal(fcdb__store_open(&s, sb.store, 0, 0), 0);
+	assert_int_equal(fcdb__store_open(&s, sb.store, 0, 0, 0), 0);
 	assert_int_equal(fcdb__store_write(s, nochange_body, NULL), 0);
 	assert_int_equal(get_val(s, "ghost", buf, sizeof(buf)), FCDB_ENOTFOUND);
 	assert_int_equal(fcdb__store_write(s, fail_body, NULL), FCDB_EINVAL);
@@ -121,10 +121,10 @@ static void test_readonly(void **state)
 	char buf[8];
 
 	(void)state;
-	assert_int_equal(fcdb__store_open(&s, sb.store, 0, 0), 0);
+	assert_int_equal(fcdb__store_open(&s, sb.store, 0, 0, 0), 0);
 	assert_int_equal(fcdb__store_write(s, put_body, &kv), 0);
 	fcdb__store_close(s);
-	assert_int_equal(fcdb__store_open(&s, sb.store, FCDB__STORE_READONLY, 0), 0);
+	assert_int_equal(fcdb__store_open(&s, sb.store, FCDB__STORE_READONLY, 0, 0), 0);
 	assert_int_equal(get_val(s, "a", buf, sizeof(buf)), 0);
 	assert_int_equal(fcdb__store_write(s, put_body, &kv), FCDB_EMISUSE);
 	fcdb__store_close(s);
@@ -138,7 +138,7 @@ static void test_not_a_store(void **state)
 	tu_write(sb.store, "this is not LMDB, just some text of a file ....."
 	         "...............................................................",
 	         112);
-	assert_int_not_equal(fcdb__store_open(&s, sb.store, 0, 0), 0);
+	assert_int_not_equal(fcdb__store_open(&s, sb.store, 0, 0, 0), 0);
 	assert_null(s);
 	assert_true(fcdb_error_last()->code == FCDB_ECORRUPT ||
 	            fcdb_error_last()->code == FCDB_EIO);
@@ -154,7 +154,7 @@ static void test_map_grows(void **state)
 
 	(void)state;
 	memset(val, 'v', sizeof(val));
-	assert_int_equal(fcdb__store_open(&s, sb.store, FCDB__STORE_NOSYNC, 64 * 1024), 0);
+	assert_int_equal(fcdb__store_open(&s, sb.store, FCDB__STORE_NOSYNC, 64 * 1024, 0), 0);
 	before = fcdb__store_map_size(s);
 	for (int i = 0; i < 3000; i++) {
 		struct kv kv = { key, val, sizeof(val), 0 };
@@ -185,7 +185,7 @@ static void test_cursor_order(void **state)
 	int i, rc;
 
 	(void)state;
-	assert_int_equal(fcdb__store_open(&s, sb.store, 0, 0), 0);
+	assert_int_equal(fcdb__store_open(&s, sb.store, 0, 0, 0), 0);
 	for (i = 0; i < 5; i++) {
 		struct kv kv = { keys[i], "x", 0, 0 };
 		assert_int_equal(fcdb__store_write(s, put_body, &kv), 0);
@@ -217,7 +217,7 @@ static void test_read_txns_reused(void **state)
 	char buf[8];
 
 	(void)state;
-	assert_int_equal(fcdb__store_open(&s, sb.store, 0, 0), 0);
+	assert_int_equal(fcdb__store_open(&s, sb.store, 0, 0, 0), 0);
 	assert_int_equal(fcdb__store_write(s, put_body, &kv), 0);
 	for (int i = 0; i < 10000; i++)
 		assert_int_equal(get_val(s, "k", buf, sizeof(buf)), 0);
@@ -248,7 +248,7 @@ static void test_adopts_map_grown_elsewhere(void **state)
 
 	(void)state;
 	memset(val, 'w', sizeof(val));
-	assert_int_equal(fcdb__store_open(&s, sb.store, FCDB__STORE_NOSYNC, 64 * 1024), 0);
+	assert_int_equal(fcdb__store_open(&s, sb.store, FCDB__STORE_NOSYNC, 64 * 1024, 0), 0);
 	{
 		struct kv kv = { "first", "1", 0, 0 };
 		assert_int_equal(fcdb__store_write(s, put_body, &kv), 0);
@@ -259,7 +259,7 @@ static void test_adopts_map_grown_elsewhere(void **state)
 		fcdb__store *c;
 		char key[32];
 
-		if (fcdb__store_open(&c, sb.store, FCDB__STORE_NOSYNC, 64 * 1024))
+		if (fcdb__store_open(&c, sb.store, FCDB__STORE_NOSYNC, 64 * 1024, 0))
 			_exit(2);
 		for (int i = 0; i < 4000; i++) {
 			struct kv kv = { key, val, sizeof(val), 0 };
@@ -283,6 +283,40 @@ static void test_adopts_map_grown_elsewhere(void **state)
 	fcdb__store_close(s);
 }
 
+/* A data file cut short is refused at open, never mapped past its end
+   (which would be SIGBUS on the first read of a missing page). */
+static void test_truncated_file_refused(void **state)
+{
+	static char val[1500];
+	fcdb__store *s = NULL;
+	char cut[400], lock[420], *data;
+	size_t len;
+
+	(void)state;
+	memset(val, 't', sizeof(val));
+	assert_int_equal(fcdb__store_open(&s, sb.store, FCDB__STORE_NOSYNC, 0, 0), 0);
+	for (int i = 0; i < 50; i++) {
+		char key[16];
+		struct kv kv = { key, val, sizeof(val), 0 };
+		snprintf(key, sizeof(key), "k%02d", i);
+		assert_int_equal(fcdb__store_write(s, put_body, &kv), 0);
+	}
+	fcdb__store_close(s);
+	data = tu_slurp(sb.store, &len);
+	assert_true(len > 16384);
+	snprintf(cut, sizeof(cut), "%s/cut.fcdb", sb.dir);
+	tu_write(cut, data, 12288);
+	free(data);
+	s = NULL;
+	assert_int_equal(fcdb__store_open(&s, cut, FCDB__STORE_READONLY, 0, 0),
+	                 FCDB_ECORRUPT);
+	assert_null(s);
+	assert_non_null(strstr(fcdb_error_last()->message, "truncated"));
+	assert_int_equal(fcdb__store_open(&s, cut, 0, 0, 0), FCDB_ECORRUPT);
+	snprintf(lock, sizeof(lock), "%s-lock", cut);
+	assert_int_not_equal(access(lock, F_OK), 0);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -295,6 +329,7 @@ int main(void)
 		T(test_cursor_order),
 		T(test_read_txns_reused),
 		T(test_adopts_map_grown_elsewhere),
+		T(test_truncated_file_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -503,6 +503,19 @@ static void test_import_lenient(void **state)
 	assert_string_equal(get_str(rec, "lastUpdateStatus"), "Successful");
 }
 
+static void test_format_time_clamps(void **state)
+{
+	char out[21];
+
+	(void)state;
+	fcdb__format_time(out, 1680336927);
+	assert_string_equal(out, "2023-04-01T08:15:27Z");
+	fcdb__format_time(out, -5);
+	assert_string_equal(out, "1970-01-01T00:00:00Z");
+	fcdb__format_time(out, 999999999999LL);
+	assert_string_equal(out, "9999-12-31T23:59:59Z");
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -521,6 +534,7 @@ int main(void)
 		T(test_import_full_function),
 		T(test_import_seed_example_refused),
 		T(test_import_lenient),
+		cmocka_unit_test(test_format_time_clamps),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,167 @@
+#!/bin/sh
+# test_io.sh: fcdb export and import: round trips, shapes, modes, refusals.
+. "$(dirname "$0")/lib.sh"
+
+# A store for region cn-shanghai, account 123 (the fixtures' own), with
+# every valid fixture and the full GetFunction example.
+seeded_store() {
+	fcdb init --region cn-shanghai --account-id 123 >/dev/null ||
+		fail "init"
+	for f in "$DATA"/valid/*.json; do
+		fcdb create "$f" >/dev/null || fail "create $f"
+	done
+	fcdb import "$DATA/import/function-full.json" >/dev/null ||
+		fail "import function-full.json"
+}
+
+test_round_trip_ndjson_and_json() {
+	seeded_store
+	run export
+	expect_ok
+	cp out first.ndjson
+	[ "$(wc -l <first.ndjson)" -eq 5 ] || fail "5 functions expected"
+	hasnt first.ndjson '"revision"'
+	has first.ndjson '"password":"abc123"'
+	FCDB_PATH=$PWD/second.fcdb fcdb init --region cn-shanghai \
+		--account-id 123 >/dev/null
+	run --db second.fcdb import first.ndjson
+	expect_ok
+	[ "$(field out created)" = 5 ] || fail "created: $(cat out)"
+	run --db second.fcdb export
+	expect_ok
+	cmp first.ndjson out || fail "export -> import -> export differs"
+	run export --format json
+	expect_ok
+	cp out first.json
+	has first.json '{"version":1,"region":"cn-shanghai","accountId":"123","functions":['
+	FCDB_PATH=$PWD/third.fcdb fcdb init --region cn-shanghai \
+		--account-id 123 >/dev/null
+	run --db third.fcdb import first.json
+	expect_ok
+	run --db third.fcdb export --format json
+	cmp first.json out || fail "JSON round trip differs"
+}
+
+test_export_to_file() {
+	seeded_store
+	run export -o backup.ndjson
+	expect_ok
+	[ "$(field out functions)" = 5 ] || fail "summary: $(cat out)"
+	[ "$(stat -c %a backup.ndjson)" = 600 ] || fail "export file not 0600"
+	[ "$(ls | grep -c 'backup.ndjson.tmp')" -eq 0 ] || fail "temp file left"
+	run export --output backup.json --format json --prefix hello
+	expect_ok
+	[ "$(field out functions)" = 2 ] || fail "prefix: $(cat out)"
+	run export --format xml
+	expect_usage
+	run export -o /nonexistent/dir/x.ndjson
+	expect_error 1 IOError "/nonexistent/dir/x.ndjson"
+}
+
+test_import_from_pipe_and_shapes() {
+	seeded_store
+	fcdb export >all.ndjson
+	FCDB_PATH=$PWD/p.fcdb fcdb init --region cn-shanghai --account-id 123 \
+		>/dev/null
+	cat all.ndjson | $FCDB --db p.fcdb import >out 2>err
+	[ $? -eq 0 ] || fail "import from a pipe: $(cat err)"
+	[ ! -s err ] || fail "stderr on a pipe: $(cat err)"
+	[ "$(field out records)" = 5 ] || fail "pipe: $(cat out)"
+	# a ListFunctions page
+	{
+		printf '{"functions": ['
+		sed '$!s/$/,/' all.ndjson
+		printf '], "nextToken": "x"}'
+	} >page.json
+	FCDB_PATH=$PWD/l.fcdb fcdb init --region cn-shanghai --account-id 123 \
+		>/dev/null
+	run --db l.fcdb import page.json
+	expect_ok
+	[ "$(field out created)" = 5 ] || fail "ListFunctions: $(cat out)"
+}
+
+test_import_modes() {
+	seeded_store
+	fcdb export >all.ndjson
+	snapshot before
+	run import all.ndjson
+	expect_error 5 FunctionAlreadyExists "already exists" "line 1"
+	expect_unchanged before
+	run import all.ndjson --mode upsert
+	expect_ok
+	golden import-upsert-unchanged.json
+	fcdb create "$DATA/valid/create-container.json" >/dev/null 2>&1
+	printf '{"functionName":"extra","runtime":"go1","handler":"main","codeChecksum":"1"}\n' >extra.ndjson
+	run import extra.ndjson --mode upsert
+	expect_ok
+	[ "$(field out created)" = 1 ] || fail "upsert created"
+	run import all.ndjson --mode replace --dry-run
+	expect_ok
+	[ "$(field out deleted)" = 1 ] || fail "dry run deleted: $(cat out)"
+	[ "$(field out dryRun)" = true ] || fail "dryRun flag"
+	fcdb get extra >/dev/null || fail "a dry run deleted for real"
+	run import all.ndjson --mode replace
+	expect_ok
+	golden import-replace.json
+	run get extra
+	expect_error 4 FunctionNotFound extra
+	run export
+	cmp all.ndjson out || fail "replace did not make the store the input"
+	run import all.ndjson --mode merge
+	expect_usage
+}
+
+test_import_refusals() {
+	seeded_store
+	snapshot before
+	fcdb export >all.ndjson
+	sed '3s/"memorySize":[0-9]*/"memorySize":200/' all.ndjson >bad.ndjson
+	run import bad.ndjson --mode upsert
+	expect_error 3 InvalidArgument "line 3" "memorySize" "multiple of 64"
+	expect_unchanged before
+	run import "$DATA/import/seed-example-function.json" --mode upsert
+	expect_error 3 InvalidArgument codeChecksum functionArn functionId cpu
+	expect_unchanged before
+	head -c 300 all.ndjson >truncated.ndjson
+	run import truncated.ndjson
+	expect_error 3 InvalidArgument "end of input"
+	printf 'this is not json\n' >text.txt
+	run import text.txt
+	expect_error 3 InvalidArgument "line 1"
+	: >empty.json
+	run import empty.json
+	expect_error 3 InvalidArgument empty
+	head -n 1 all.ndjson >dup.ndjson
+	head -n 1 all.ndjson >>dup.ndjson
+	run import dup.ndjson --mode upsert
+	expect_error 3 InvalidArgument "appears twice" "line 2"
+	printf '[1, 2]\n' >shape.json
+	run import shape.json
+	expect_error 3 InvalidArgument "array index 0" "JSON object"
+	run import missing-file.ndjson
+	expect_error 1 IOError missing-file.ndjson
+	expect_unchanged before
+	# lenient: a ratio an older tool allowed
+	printf '{"functionName":"old","runtime":"python3.9","handler":"h","cpu":1,"memorySize":512,"codeChecksum":"3"}\n' >old.ndjson
+	run import old.ndjson
+	expect_error 3 InvalidArgument cpu ratio
+	run import old.ndjson --lenient
+	expect_ok
+}
+
+test_export_closed_stdout() {
+	seeded_store
+	$FCDB export 2>err | head -n 1 >/dev/null
+	[ ! -s err ] || fail "closed stdout printed: $(cat err)"
+}
+
+test_export_readonly_missing_store() {
+	run --db nowhere.fcdb export
+	expect_error 1 IOError nowhere.fcdb
+	[ ! -e nowhere.fcdb ] || fail "export created a store"
+}
+
+run_tests test_round_trip_ndjson_and_json test_export_to_file \
+	test_import_from_pipe_and_shapes test_import_modes \
+	test_import_refusals test_export_closed_stdout \
+	test_export_readonly_missing_store

@@ -1,0 +1,183 @@
+#!/bin/sh
+# test_write.sh: fcdb update, delete, set-state and set-update-status,
+# with every conflict and the rule that a refused command changes nothing.
+. "$(dirname "$0")/lib.sh"
+
+rev() {
+	fcdb get "$1" | sed -n 's/^  "revision": \([0-9]*\)$/\1/p'
+}
+
+# A fresh function that may be updated: Active, lastUpdateStatus Successful.
+active_fixture() {
+	create_fixture create-minimal-python.json
+	fcdb set-state hello-python Active >/dev/null || fail "set-state Active"
+}
+
+test_update_merge() {
+	active_fixture
+	printf '{"timeout": 30, "description": "tuned"}' >upd.json
+	run update hello-python upd.json
+	expect_ok
+	golden update-merge.json
+	[ "$(field out timeout)" = 30 ] || fail "timeout not merged"
+	[ "$(field out memorySize)" = 512 ] || fail "memorySize lost"
+	[ "$(field out lastUpdateStatus)" = Successful ] || fail "not Successful"
+	# from stdin, both ways
+	printf '{"timeout": 31}' >upd2.json
+	run_in upd2.json update hello-python
+	expect_ok
+	[ "$(field out timeout)" = 31 ] || fail "stdin update"
+	printf '{"timeout": 32}' >upd3.json
+	run_in upd3.json update hello-python -
+	expect_ok
+	[ "$(field out timeout)" = 32 ] || fail "stdin - update"
+	# a top-level null removes an optional field
+	printf '{"description": null}' >upd4.json
+	run update hello-python upd4.json
+	expect_ok
+	hasnt out '"description"'
+}
+
+test_update_code() {
+	active_fixture
+	printf '{}' >empty.json
+	printf 'not really a zip' >pkg.bin
+	run checksum pkg.bin
+	expect_ok
+	sum=$(field out codeChecksum)
+	run update hello-python empty.json --code pkg.bin
+	expect_ok
+	[ "$(field out codeChecksum)" = "$sum" ] || fail "checksum not recomputed"
+	[ "$(field out codeSize)" = 16 ] || fail "codeSize not recomputed"
+}
+
+test_update_refusals() {
+	active_fixture
+	printf '{"timeout": 5}' >ok.json
+	snapshot before
+	r=$(rev hello-python)
+	run update hello-python ok.json --if-revision $((r + 7))
+	expect_error 5 PreconditionFailed hello-python
+	run update nope ok.json
+	expect_error 4 FunctionNotFound nope
+	printf '{"memorySize": 100}' >bad.json
+	run update hello-python bad.json
+	expect_error 3 InvalidArgument memorySize
+	printf '{"functionName": "renamed"}' >rename.json
+	run update hello-python rename.json
+	expect_error 3 InvalidArgument functionName
+	printf '{"timeout": ' >trunc.json
+	run update hello-python trunc.json
+	expect_error 3 InvalidArgument
+	run update hello-python missing.json
+	expect_error 1 IOError missing.json
+	run update hello-python ok.json --code missing.zip
+	expect_error 1 IOError missing.zip
+	expect_unchanged before
+	# the right revision goes through
+	run update hello-python ok.json --if-revision "$r"
+	expect_ok
+}
+
+# An asynchronous update leaves InProgress; another update is refused
+# until set-update-status ends it.
+test_update_concurrent() {
+	active_fixture
+	printf '{"timeout": 9}' >ok.json
+	run update hello-python ok.json --async
+	expect_ok
+	[ "$(field out lastUpdateStatus)" = InProgress ] || fail "--async"
+	snapshot before
+	run update hello-python ok.json
+	expect_error 5 ConcurrentUpdateError hello-python
+	expect_unchanged before
+	run set-update-status hello-python Successful --reason-code Done
+	expect_ok
+	[ "$(field out lastUpdateStatus)" = Successful ] || fail "status"
+	[ "$(field out lastUpdateStatusReasonCode)" = Done ] || fail "reason code"
+	run update hello-python ok.json
+	expect_ok
+}
+
+test_set_state() {
+	create_fixture create-minimal-python.json
+	run set-state hello-python Active
+	expect_ok
+	golden set-state-active.json
+	r=$(rev hello-python)
+	# same state: success, nothing changes
+	run set-state hello-python Active
+	expect_ok
+	[ "$(rev hello-python)" = "$r" ] || fail "an idempotent move bumped the revision"
+	run set-state hello-python Inactive --reason "no traffic"
+	expect_ok
+	[ "$(field out stateReasonCode)" = Idle ] || fail "Inactive reason code"
+	[ "$(field out stateReason)" = "no traffic" ] || fail "reason text"
+	run set-state hello-python Failed --reason-code ImagePullFailed \
+		--reason "pull failed" --if-revision "$(rev hello-python)"
+	expect_ok
+	run set-state hello-python Pending
+	expect_ok
+	[ "$(field out stateReasonCode)" = Restoring ] || fail "restoring"
+}
+
+test_set_state_refusals() {
+	create_fixture create-minimal-python.json
+	fcdb set-state hello-python Active >/dev/null || fail "set-state"
+	snapshot before
+	run set-state hello-python Pending
+	expect_error 5 InvalidStateTransition Active Pending
+	run set-state hello-python Failed
+	expect_error 3 InvalidArgument stateReasonCode
+	run set-state hello-python Asleep
+	expect_error 3 InvalidArgument Asleep
+	run set-state hello-python Inactive --if-revision 999
+	expect_error 5 PreconditionFailed
+	run set-state nope Active
+	expect_error 4 FunctionNotFound nope
+	run set-update-status hello-python Done
+	expect_error 3 InvalidArgument Done
+	run set-update-status nope Failed
+	expect_error 4 FunctionNotFound nope
+	expect_unchanged before
+}
+
+test_set_update_status() {
+	create_fixture create-minimal-python.json
+	fcdb set-state hello-python Active >/dev/null || fail "set-state"
+	run set-update-status hello-python InProgress --reason-code Deploying
+	expect_ok
+	[ "$(field out lastUpdateStatus)" = InProgress ] || fail "InProgress"
+	run set-update-status hello-python Failed --reason-code Timeout --reason "took too long"
+	expect_ok
+	golden set-update-status-failed.json
+}
+
+test_delete() {
+	create_fixture create-minimal-python.json
+	create_fixture create-with-checksum.json
+	snapshot before
+	run delete hello-python --if-revision 99
+	expect_error 5 PreconditionFailed
+	run delete nope
+	expect_error 4 FunctionNotFound nope
+	expect_unchanged before
+	run delete hello-python --if-revision "$(rev hello-python)"
+	expect_ok
+	golden delete.json
+	run get hello-python
+	expect_error 4 FunctionNotFound
+	run delete hello-python
+	expect_error 4 FunctionNotFound
+	run delete hello-checked
+	expect_ok
+	run list
+	expect_ok
+	golden list-empty.json
+	run check
+	expect_ok
+}
+
+run_tests test_update_merge test_update_code test_update_refusals \
+	test_update_concurrent test_set_state test_set_state_refusals \
+	test_set_update_status test_delete

@@ -1,0 +1,474 @@
+/* common.c: helpers shared by the fcdb command's files (see common.h). */
+#include "common.h"
+
+#include <time.h>
+#include <unistd.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define READ_CHUNK 65536
+
+/* ---- errors and exit statuses ---- */
+
+int cli_status(int code)
+{
+	switch (code) {
+	case FCDB_OK:
+		return CLI_EXIT_OK;
+	case FCDB_EINVAL:
+		return CLI_EXIT_INVALID;
+	case FCDB_ENOTFOUND:
+		return CLI_EXIT_NOTFOUND;
+	case FCDB_EEXISTS:
+	case FCDB_EPRECONDITION:
+	case FCDB_ECONCURRENT:
+	case FCDB_ETRANSITION:
+		return CLI_EXIT_CONFLICT;
+	default: /* EIO, ECORRUPT, ENOMEM, EMISUSE, EINTERNAL, unknown */
+		return CLI_EXIT_FAILURE;
+	}
+}
+
+/* Print text on one line: a stray newline must not split the error. */
+static void put_line_text(const char *s)
+{
+	for (; *s; s++)
+		fputc(*s == '\n' || *s == '\r' ? ' ' : *s, stderr);
+}
+
+static void error_line(const char *word, const char *field, const char *msg)
+{
+	fputs("fcdb: ", stderr);
+	fputs(word, stderr);
+	fputs(": ", stderr);
+	if (field && *field && !strstr(msg, field)) {
+		put_line_text(field);
+		fputs(": ", stderr);
+	}
+	put_line_text(msg);
+	fputc('\n', stderr);
+}
+
+int cli_fail(int code)
+{
+	const fcdb_error *e = fcdb_error_last();
+
+	if (e->code == code && e->message[0])
+		error_line(fcdb_error_name(code), e->field, e->message);
+	else /* the call did not record details: say what the code means */
+		error_line(fcdb_error_name(code), NULL, fcdb_strerror(code));
+	return cli_status(code);
+}
+
+int cli_failf(int code, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	error_line(fcdb_error_name(code), NULL, msg);
+	return cli_status(code);
+}
+
+int cli_usage(const struct cli_command *cmd, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fputs("fcdb: UsageError: ", stderr);
+	put_line_text(msg);
+	if (cmd)
+		fprintf(stderr, "; usage: fcdb [--db PATH] %s\n", cmd->synopsis);
+	else
+		fputs("; usage: fcdb [--db PATH] COMMAND [ARGS] "
+		      "(fcdb help lists the commands)\n", stderr);
+	return CLI_EXIT_USAGE;
+}
+
+/* ---- parsing ---- */
+
+static int find_option(const struct cli_option *opts, const char *name,
+                       size_t len)
+{
+	int i;
+
+	for (i = 0; opts && opts[i].name; i++)
+		if (strlen(opts[i].name) == len &&
+		    memcmp(opts[i].name, name, len) == 0)
+			return i;
+	return -1;
+}
+
+int cli_args_parse(struct cli_args *a, int argc, char **argv)
+{
+	const struct cli_command *cmd = a->cmd;
+	int i, k, only_args = 0;
+
+	for (i = 0; i < argc; i++) {
+		const char *s = argv[i], *name, *eq, *value;
+		size_t len;
+
+		if (only_args || s[0] != '-' || s[1] == '\0') {
+			if (a->npos >= cmd->max_args || a->npos >= CLI_ARGS_MAX)
+				return cli_usage(cmd, "unexpected argument \"%s\"",
+				                 s);
+			a->pos[a->npos++] = s;
+			continue;
+		}
+		if (strcmp(s, "--") == 0) {
+			only_args = 1;
+			continue;
+		}
+		if (strcmp(s, "-h") == 0 || strcmp(s, "--help") == 0) {
+			a->help = 1;
+			continue;
+		}
+		if (s[1] != '-') {
+			/* a one-letter alias: -o FILE */
+			for (k = 0; cmd->options && cmd->options[k].name; k++)
+				if (cmd->options[k].letter == s[1] && s[2] == '\0')
+					break;
+			if (!cmd->options || !cmd->options[k].name)
+				return cli_usage(cmd, "unknown option %s", s);
+			name = cmd->options[k].name;
+			eq = NULL;
+			len = strlen(name);
+		} else {
+			name = s + 2;
+			eq = strchr(name, '=');
+			len = eq ? (size_t)(eq - name) : strlen(name);
+		}
+		k = find_option(cmd->options, name, len);
+		if (k < 0 && !(len == 2 && memcmp(name, "db", 2) == 0))
+			return cli_usage(cmd, "unknown option --%.*s", (int)len,
+			                 name);
+		if (k >= 0 && !cmd->options[k].arg) {
+			if (eq)
+				return cli_usage(cmd, "--%s takes no value",
+				                 cmd->options[k].name);
+			value = "";
+		} else if (eq) {
+			value = eq + 1;
+		} else if (i + 1 < argc) {
+			value = argv[++i];
+		} else {
+			return cli_usage(cmd, "--%.*s needs a value", (int)len,
+			                 name);
+		}
+		if (k < 0) { /* --db, accepted after the command too */
+			if (!*value)
+				return cli_usage(cmd, "--db needs a path");
+			a->db_path = value;
+			continue;
+		}
+		if (k >= CLI_OPTIONS_MAX || a->opt[k])
+			return cli_usage(cmd, "--%s given twice",
+			                 cmd->options[k].name);
+		a->opt[k] = value;
+	}
+	if (!a->help && a->npos < cmd->min_args)
+		return cli_usage(cmd, "missing argument");
+	return 0;
+}
+
+const char *cli_opt(const struct cli_args *args, const char *name)
+{
+	int k = find_option(args->cmd->options, name, strlen(name));
+
+	return k < 0 || k >= CLI_OPTIONS_MAX ? NULL : args->opt[k];
+}
+
+int cli_parse_u64(const struct cli_args *args, const char *what,
+                  const char *text, uint64_t min, uint64_t max,
+                  uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	*out = 0;
+	errno = 0;
+	v = strtoull(text, &end, 10);
+	if (text[0] < '0' || text[0] > '9' || *end || errno)
+		return cli_usage(args->cmd, "%s wants a whole number, not "
+		                 "\"%s\"", what, text);
+	if (v < min || v > max)
+		return cli_usage(args->cmd, "%s wants a number from %llu to "
+		                 "%llu, not %s", what, (unsigned long long)min,
+		                 (unsigned long long)max, text);
+	*out = v;
+	return 0;
+}
+
+void cli_print_help(FILE *out, const struct cli_command *cmd)
+{
+	const struct cli_option *o;
+	int width = (int)strlen("-h, --help");
+
+	for (o = cmd->options; o && o->name; o++) {
+		int w = 2 + (int)strlen(o->name) + (o->arg ? 1 + (int)strlen(o->arg)
+		                                           : 0) + (o->letter ? 4 : 0);
+		if (w > width)
+			width = w;
+	}
+	fprintf(out, "usage: fcdb [--db PATH] %s\n\n%s\n", cmd->synopsis,
+	        cmd->summary);
+	if (cmd->details)
+		fprintf(out, "\n%s", cmd->details);
+	fputs("\nOptions:\n", out);
+	for (o = cmd->options; o && o->name; o++) {
+		int w = o->letter
+		        ? fprintf(out, "  -%c, --%s%s%s", o->letter, o->name,
+		                  o->arg ? " " : "", o->arg ? o->arg : "")
+		        : fprintf(out, "  --%s%s%s", o->name, o->arg ? " " : "",
+		                  o->arg ? o->arg : "");
+		fprintf(out, "%*s  %s\n", width + 2 - w, "", o->help);
+	}
+	fprintf(out, "  %-*s  %s\n", width, "--db PATH",
+	        "the store (default: $FCDB_PATH, then " CLI_DEFAULT_DB ")");
+	fprintf(out, "  %-*s  %s\n", width, "-h, --help", "print this help");
+}
+
+/* ---- the store and input ---- */
+
+int cli_open(fcdb **out, const struct cli_args *args, unsigned int flags)
+{
+	fcdb_options opts;
+	int rc;
+
+	fcdb_options_init(&opts);
+	opts.flags = flags;
+	rc = fcdb_open(out, args->db_path, &opts);
+	return rc ? cli_fail(rc) : 0;
+}
+
+int cli_read_file(const char *path, const char *what, char **out,
+                  size_t *len)
+{
+	int from_stdin = strcmp(path, "-") == 0;
+	const char *shown = from_stdin ? "standard input" : path;
+	FILE *f = from_stdin ? stdin : fopen(path, "rb");
+	size_t used = 0, cap = 0, n;
+	char *buf = NULL, *grown;
+	int rc = 0;
+
+	*out = NULL;
+	*len = 0;
+	if (!f)
+		return cli_failf(FCDB_EIO, "cannot open %s %s: %s", what, shown,
+		                 strerror(errno));
+	do {
+		if (cap - used < READ_CHUNK + 1) {
+			cap = cap ? cap * 2 : READ_CHUNK * 2;
+			grown = realloc(buf, cap);
+			if (!grown) {
+				rc = cli_failf(FCDB_ENOMEM, "reading %s %s: out of "
+				               "memory", what, shown);
+				goto out;
+			}
+			buf = grown;
+		}
+		n = fread(buf + used, 1, READ_CHUNK, f);
+		used += n;
+	} while (n == READ_CHUNK);
+	if (ferror(f)) {
+		rc = cli_failf(FCDB_EIO, "cannot read %s %s: %s", what, shown,
+		               strerror(errno));
+		goto out;
+	}
+	buf[used] = '\0';
+	*out = buf;
+	*len = used;
+	buf = NULL;
+out:
+	free(buf);
+	if (!from_stdin)
+		fclose(f);
+	return rc;
+}
+
+/* ---- output ---- */
+
+unsigned int cli_function_flags(const struct cli_args *args)
+{
+	unsigned int flags = FCDB_JSON_PRETTY | FCDB_JSON_REVISION;
+
+	if (!cli_opt(args, "show-secrets"))
+		flags |= FCDB_JSON_MASK_SECRETS;
+	return flags;
+}
+
+int cli_print_function(const fcdb_function *fn, unsigned int flags)
+{
+	char *text;
+	size_t len;
+	int rc = fcdb_function_json(&text, &len, fn, flags);
+
+	if (rc)
+		return cli_fail(rc);
+	fwrite(text, 1, len, stdout);
+	fcdb_json_free(text);
+	return 0;
+}
+
+static void json_indent(struct cli_json *w, int depth)
+{
+	for (int i = 0; i < depth; i++)
+		fputs("  ", w->out);
+}
+
+static void json_string(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(out, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", out);
+		else if (c == '\t')
+			fputs("\\t", out);
+		else if (c < 0x20)
+			fprintf(out, "\\u%04x", c);
+		else
+			fputc(c, out);
+	}
+	fputc('"', out);
+}
+
+/* Start a value: the separator, the indent and the key. */
+static void json_member(struct cli_json *w, const char *key)
+{
+	if (w->depth > 0) {
+		fputs(w->members[w->depth] ? ",\n" : "\n", w->out);
+		json_indent(w, w->depth);
+	}
+	w->members[w->depth]++;
+	if (key) {
+		json_string(w->out, key);
+		fputs(": ", w->out);
+	}
+}
+
+void cli_json_init(struct cli_json *w, FILE *out)
+{
+	memset(w, 0, sizeof(*w));
+	w->out = out;
+}
+
+void cli_json_open(struct cli_json *w, const char *key, char bracket)
+{
+	json_member(w, key);
+	fputc(bracket, w->out);
+	if (w->depth + 1 < CLI_JSON_DEPTH)
+		w->members[++w->depth] = 0;
+}
+
+void cli_json_close(struct cli_json *w, char bracket)
+{
+	if (w->members[w->depth]) {
+		fputc('\n', w->out);
+		json_indent(w, w->depth - 1);
+	}
+	if (w->depth > 0)
+		w->depth--;
+	fputc(bracket, w->out);
+}
+
+void cli_json_str(struct cli_json *w, const char *key, const char *value)
+{
+	json_member(w, key);
+	if (value)
+		json_string(w->out, value);
+	else
+		fputs("null", w->out);
+}
+
+void cli_json_u64(struct cli_json *w, const char *key, uint64_t value)
+{
+	json_member(w, key);
+	fprintf(w->out, "%llu", (unsigned long long)value);
+}
+
+void cli_json_bool(struct cli_json *w, const char *key, int value)
+{
+	json_member(w, key);
+	fputs(value ? "true" : "false", w->out);
+}
+
+void cli_json_raw(struct cli_json *w, const char *key, const char *json)
+{
+	const char *nl;
+
+	json_member(w, key);
+	while ((nl = strchr(json, '\n')) != NULL && nl[1] != '\0') {
+		fwrite(json, 1, (size_t)(nl - json) + 1, w->out);
+		json_indent(w, w->depth);
+		json = nl + 1;
+	}
+	fwrite(json, 1, nl ? (size_t)(nl - json) : strlen(json), w->out);
+}
+
+void cli_json_end(struct cli_json *w)
+{
+	fputc('\n', w->out);
+}
+
+/* ---- progress ---- */
+
+static double now_seconds(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+void cli_progress_init(struct cli_progress *p, const char *verb)
+{
+	memset(p, 0, sizeof(*p));
+	p->verb = verb;
+	p->enabled = isatty(STDERR_FILENO);
+	p->start = p->last = now_seconds();
+}
+
+static void progress_draw(struct cli_progress *p, double t)
+{
+	double rate = t > p->start ? (double)p->records / (t - p->start) : 0;
+
+	fprintf(stderr, "\r%s: %llu records, %.0f records/s", p->verb,
+	        (unsigned long long)p->records, rate);
+	fflush(stderr);
+	p->shown = 1;
+	p->last = t;
+}
+
+void cli_progress_update(void *ctx, uint64_t records)
+{
+	struct cli_progress *p = ctx;
+	double t;
+
+	p->records = records;
+	if (!p->enabled)
+		return;
+	t = now_seconds();
+	if (t - p->start >= 1.0 && t - p->last >= 0.2)
+		progress_draw(p, t);
+}
+
+void cli_progress_end(struct cli_progress *p, uint64_t records)
+{
+	p->records = records;
+	if (!p->shown)
+		return;
+	progress_draw(p, now_seconds());
+	fputc('\n', stderr);
+}
