@@ -32,7 +32,7 @@
 #include "fcdb.h"
 
 #define POOL_SIZE 8          /* idle read transactions kept per store */
-#define DEFAULT_MAP_SIZE (64ull << 20)
+#define DEFAULT_MAP_SIZE (1ull << 30) /* virtual: the file grows with its data */
 #define DEFAULT_MAX_READERS 1022 /* LMDB's default, 126, is easy to exhaust */
 #define READERS_WAIT_MS 2000 /* how long a read waits for a free slot */
 
@@ -43,7 +43,30 @@ static const char *const db_names[FCDB__DB_COUNT] = {
 struct fcdb__txn {
 	MDB_txn *txn;
 	fcdb__store *store;
+	unsigned shard;   /* the remap lock shard held */
 };
+
+/*
+ * The remap lock, sharded: every transaction holds its thread's shard
+ * shared, a remap takes all shards exclusively.  One shared lock word
+ * would bounce between the cores of concurrent readers on every read.
+ */
+#define SHARDS 16
+
+struct shard {
+	pthread_rwlock_t lock;
+	char pad[128 - sizeof(pthread_rwlock_t) % 64];
+};
+
+static unsigned my_shard(void)
+{
+	static _Atomic unsigned next;
+	static _Thread_local unsigned id = 0u - 1u;
+
+	if (id == 0u - 1u)
+		id = atomic_fetch_add(&next, 1);
+	return id % SHARDS;
+}
 
 struct fcdb__cursor {
 	MDB_cursor *cur;
@@ -54,7 +77,7 @@ struct fcdb__store {
 	MDB_env *env;
 	MDB_dbi dbi[FCDB__DB_COUNT];
 	unsigned flags;
-	pthread_rwlock_t remap;
+	struct shard remap[SHARDS];
 	_Atomic(fcdb__txn *) pool[POOL_SIZE];
 	char *path;
 	/* the process-wide registry of open environments */
@@ -198,7 +221,8 @@ static int remap(fcdb__store *s, int grow)
 	size_t size = 0;
 	int rc;
 
-	pthread_rwlock_wrlock(&s->remap);
+	for (int i = 0; i < SHARDS; i++)
+		pthread_rwlock_wrlock(&s->remap[i].lock);
 	if (grow) {
 		mdb_env_info(s->env, &info);
 		size = info.me_mapsize;
@@ -206,7 +230,8 @@ static int remap(fcdb__store *s, int grow)
 	}
 	rc = mdb_env_set_mapsize(s->env, size);
 	bounds_refresh(s, 1);
-	pthread_rwlock_unlock(&s->remap);
+	for (int i = SHARDS - 1; i >= 0; i--)
+		pthread_rwlock_unlock(&s->remap[i].lock);
 	if (rc)
 		return lmdb_error(rc, grow ? "growing the map" : "adopting the map size");
 	return FCDB_OK;
@@ -231,7 +256,8 @@ static void store_free(fcdb__store *s)
 	pool_drain(s);
 	if (s->env)
 		mdb_env_close(s->env);
-	pthread_rwlock_destroy(&s->remap);
+	for (int i = 0; i < SHARDS; i++)
+		pthread_rwlock_destroy(&s->remap[i].lock);
 	free(s->path);
 	free(s);
 }
@@ -340,7 +366,8 @@ static int store_open_new(fcdb__store **out, const char *path,
 	/* Writers (remaps) must not starve behind a stream of readers. */
 	pthread_rwlockattr_setkind_np(&attr,
 		PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-	pthread_rwlock_init(&s->remap, &attr);
+	for (int i = 0; i < SHARDS; i++)
+		pthread_rwlock_init(&s->remap[i].lock, &attr);
 	pthread_rwlockattr_destroy(&attr);
 	if (!s->path) {
 		rc = fcdb__error_set(FCDB_ENOMEM, NULL, 0, "out of memory");
@@ -467,7 +494,7 @@ uint64_t fcdb__store_map_size(fcdb__store *s)
 static fcdb__txn *pool_take(fcdb__store *s)
 {
 	/* Start where this thread's address points, to spread contention. */
-	unsigned start = (unsigned)(((uintptr_t)&start) >> 12) % POOL_SIZE;
+	unsigned start = my_shard() % POOL_SIZE;
 
 	for (unsigned i = 0; i < POOL_SIZE; i++) {
 		unsigned k = (start + i) % POOL_SIZE;
@@ -484,7 +511,7 @@ static fcdb__txn *pool_take(fcdb__store *s)
 
 static int pool_put(fcdb__store *s, fcdb__txn *t)
 {
-	unsigned start = (unsigned)(((uintptr_t)&start) >> 12) % POOL_SIZE;
+	unsigned start = my_shard() % POOL_SIZE;
 
 	for (unsigned i = 0; i < POOL_SIZE; i++) {
 		unsigned k = (start + i) % POOL_SIZE;
@@ -503,7 +530,9 @@ int fcdb__store_read_begin(fcdb__store *s, fcdb__txn **out)
 
 	*out = NULL;
 	for (;;) {
-		pthread_rwlock_rdlock(&s->remap);
+		unsigned shard = my_shard();
+
+		pthread_rwlock_rdlock(&s->remap[shard].lock);
 		t = pool_take(s);
 		if (t) {
 			rc = mdb_txn_renew(t->txn);
@@ -515,7 +544,7 @@ int fcdb__store_read_begin(fcdb__store *s, fcdb__txn **out)
 		} else {
 			t = malloc(sizeof(*t));
 			if (!t) {
-				pthread_rwlock_unlock(&s->remap);
+				pthread_rwlock_unlock(&s->remap[shard].lock);
 				return fcdb__error_set(FCDB_ENOMEM, NULL, 0,
 				                       "out of memory");
 			}
@@ -527,10 +556,11 @@ int fcdb__store_read_begin(fcdb__store *s, fcdb__txn **out)
 			}
 		}
 		if (t) {
+			t->shard = shard;
 			*out = t;
 			return FCDB_OK;
 		}
-		pthread_rwlock_unlock(&s->remap);
+		pthread_rwlock_unlock(&s->remap[shard].lock);
 		if (rc == MDB_MAP_RESIZED && tries++ < 8) {
 			rc = remap(s, 0);
 			if (rc)
@@ -566,12 +596,14 @@ void fcdb__store_read_end(fcdb__store *s, fcdb__txn *t)
 {
 	if (!t)
 		return;
+	unsigned shard = t->shard;
+
 	mdb_txn_reset(t->txn);
 	if (!pool_put(s, t)) {
 		mdb_txn_abort(t->txn);
 		free(t);
 	}
-	pthread_rwlock_unlock(&s->remap);
+	pthread_rwlock_unlock(&s->remap[shard].lock);
 }
 
 /* ---- write transactions ---- */
@@ -585,11 +617,12 @@ int fcdb__store_write(fcdb__store *s, fcdb__write_fn body, void *ctx)
 		return fcdb__error_set(FCDB_EMISUSE, NULL, 0,
 		                       "the store was opened read-only");
 	t.store = s;
+	t.shard = my_shard();
 	for (;;) {
-		pthread_rwlock_rdlock(&s->remap);
+		pthread_rwlock_rdlock(&s->remap[t.shard].lock);
 		rc = mdb_txn_begin(s->env, NULL, 0, &t.txn);
 		if (rc) {
-			pthread_rwlock_unlock(&s->remap);
+			pthread_rwlock_unlock(&s->remap[t.shard].lock);
 			if (rc == MDB_MAP_RESIZED && tries++ < 8) {
 				rc = remap(s, 0);
 				if (rc)
@@ -608,7 +641,7 @@ int fcdb__store_write(fcdb__store *s, fcdb__write_fn body, void *ctx)
 		} else {
 			mdb_txn_abort(t.txn);
 		}
-		pthread_rwlock_unlock(&s->remap);
+		pthread_rwlock_unlock(&s->remap[t.shard].lock);
 		if (rc == FCDB__EMAPFULL && tries++ < 40) {
 			rc = remap(s, 1);
 			if (rc)
@@ -825,8 +858,10 @@ int fcdb__store_copy_fd(fcdb__store *s, int fd)
 {
 	int rc;
 
-	pthread_rwlock_rdlock(&s->remap);
+	unsigned shard = my_shard();
+
+	pthread_rwlock_rdlock(&s->remap[shard].lock);
 	rc = mdb_env_copyfd2(s->env, fd, MDB_CP_COMPACT);
-	pthread_rwlock_unlock(&s->remap);
+	pthread_rwlock_unlock(&s->remap[shard].lock);
 	return rc ? lmdb_error(rc, "copying the store") : FCDB_OK;
 }

@@ -228,36 +228,48 @@ static void test_damaged_revision_key(void **state)
 }
 
 struct names {
-	int records;
-	int victim;
+	int seen[4];
 };
 
-static void count_record_problems(void *ctx, const char *name,
-                                  const char *phase, const char *problem)
+static const char *const fns[4] = { "alpha", "beta", "victim", "omega" };
+
+static void note_names(void *ctx, const char *name, const char *phase,
+                       const char *problem)
 {
 	struct names *n = ctx;
+	int i;
 
-	if (strcmp(phase, "record") == 0 && strstr(problem, "functionArn"))
-		n->records++;
-	n->victim |= strcmp(name, "victim") == 0;
+	(void)phase;
+	(void)problem;
+	for (i = 0; i < 4; i++)
+		n->seen[i] |= strcmp(name, fns[i]) == 0;
 }
 
 static int region_damaged(fcdb *db)
 {
-	struct names n = { 0, 0 };
+	struct names n = { { 0 } };
 	uint64_t problems = 0;
+	fcdb_function *fn = NULL;
+	int i;
 
 	if (strcmp(fcdb_region(db), "cn-shanghbi") != 0)
 		return 94;
-	CHILD_EXPECT(fcdb_check(db, count_record_problems, &n, &problems),
+	CHILD_EXPECT(fcdb_check(db, note_names, &n, &problems), FCDB_ECORRUPT);
+	for (i = 0; i < 4; i++)
+		if (!n.seen[i])
+			return 95 + i;
+	/* by ARN, the function no longer names its ARN back */
+	CHILD_EXPECT(fcdb_function_get_by_arn(db, &fn, AU_ARN_PREFIX "alpha"),
 	             FCDB_ECORRUPT);
-	return n.records == 4 && n.victim ? 0 : 95;
+	return 0;
 }
 
 /*
  * The region in the store meta, damaged into another valid region: the
- * store opens with it, so check compares every record's ARN with the
- * store's region and account and names each one that does not match.
+ * store opens with it and hands it out, so check must see that no
+ * record's ARN (derived from the store's region and account and the
+ * name) is the one its by_arn entry is filed under, and name every
+ * function.
  */
 static void test_damaged_region(void **state)
 {
