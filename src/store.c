@@ -214,6 +214,19 @@ static int past_the_file(fcdb__store *s, const MDB_val *k)
 	                       "file: the store is damaged");
 }
 
+/*
+ * LMDB trusts a page's flags: on a leaf page damaged into LEAF2 (the
+ * fixed-size keys of MDB_DUPFIXED, which have no data) mdb_get and the
+ * cursors succeed without filling in the value.  Values start out NULL,
+ * and one still NULL after a success is damage.
+ */
+static int left_unset(void)
+{
+	return fcdb__error_set(FCDB_ECORRUPT, NULL, MDB_CORRUPTED,
+	                       "LMDB returned a key or value it did not fill "
+	                       "in: a page of the store is damaged");
+}
+
 /* Adopt a map size another process grew, or grow it ourselves. */
 static int remap(fcdb__store *s, int grow)
 {
@@ -662,7 +675,7 @@ int fcdb__store_write(fcdb__store *s, fcdb__write_fn body, void *ctx)
 int fcdb__txn_get(fcdb__txn *t, int db, const void *key, size_t klen,
                   fcdb__val *val)
 {
-	MDB_val k = { klen, (void *)key }, v;
+	MDB_val k = { klen, (void *)key }, v = { 0, NULL };
 	int rc;
 
 	if (klen == 0 || klen > 511)
@@ -672,6 +685,8 @@ int fcdb__txn_get(fcdb__txn *t, int db, const void *key, size_t klen,
 		return FCDB_ENOTFOUND;
 	if (rc)
 		return lmdb_error(rc, "reading");
+	if (!v.mv_data)
+		return left_unset();
 	if (!in_file(t->store, &v))
 		return past_the_file(t->store, &k);
 	val->data = v.mv_data;
@@ -747,13 +762,15 @@ int fcdb__cursor_open(fcdb__txn *t, int db, fcdb__cursor **out)
 static int cursor_get(fcdb__cursor *c, MDB_val *k, MDB_cursor_op op,
                       fcdb__val *ko, fcdb__val *vo)
 {
-	MDB_val v;
+	MDB_val v = { 0, NULL };
 	int rc = mdb_cursor_get(c->cur, k, &v, op);
 
 	if (rc == MDB_NOTFOUND)
 		return FCDB_ENOTFOUND;
 	if (rc)
 		return lmdb_error(rc, "reading with a cursor");
+	if (!k->mv_data || !v.mv_data)
+		return left_unset();
 	if (!in_file(c->store, k) || !in_file(c->store, &v))
 		return past_the_file(c->store, k);
 	if (ko) {
@@ -772,8 +789,10 @@ int fcdb__cursor_seek(fcdb__cursor *c, const void *key, size_t klen,
 {
 	MDB_val mk = { klen, (void *)key };
 
-	if (!key || !klen)
+	if (!key || !klen) {
+		mk.mv_data = NULL;
 		return cursor_get(c, &mk, MDB_FIRST, k, v);
+	}
 	if (klen > 511)
 		return FCDB_ENOTFOUND;
 	return cursor_get(c, &mk, MDB_SET_RANGE, k, v);
@@ -781,7 +800,7 @@ int fcdb__cursor_seek(fcdb__cursor *c, const void *key, size_t klen,
 
 int fcdb__cursor_next(fcdb__cursor *c, fcdb__val *k, fcdb__val *v)
 {
-	MDB_val mk;
+	MDB_val mk = { 0, NULL };
 
 	return cursor_get(c, &mk, MDB_NEXT, k, v);
 }

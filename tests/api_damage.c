@@ -3,7 +3,7 @@
  * corruption sweep (tests/stress/corruption.c) and kept here as exact
  * regression tests: an LMDB node header that makes a value run past the
  * end of the file, a damaged revision key in the store meta, a damaged
- * region in the store meta.
+ * region in the store meta, a leaf page whose flags say LEAF2.
  *
  * The bytes are found by the patterns LMDB lays them out in (a leaf
  * node is a 2+2-byte data size, 2 bytes of flags, a 2-byte key size, the
@@ -19,6 +19,8 @@
 
 #define VICTIM_HANDLER "victim.handler_77d0"
 
+static char victim_id[40]; /* of the last make_store */
+
 /* A closed store with bystanders and "victim"; its bytes in *file. */
 static void make_store(tu_sandbox *sb, au_bytes *file)
 {
@@ -32,7 +34,14 @@ static void make_store(tu_sandbox *sb, au_bytes *file)
 	db = au_open(sb->store);
 	au_create(db, "alpha", NULL);
 	au_create(db, "beta", NULL);
-	au_ok(au_create_doc(db, doc));
+	{
+		fcdb_function *fn = NULL;
+
+		au_ok(fcdb_function_create(db, &fn, doc, strlen(doc), NULL));
+		snprintf(victim_id, sizeof(victim_id), "%s",
+		         fcdb_function_id(fn));
+		fcdb_function_free(fn);
+	}
 	au_create(db, "omega", NULL);
 	fcdb_close(db);
 	*file = au_read(sb->store);
@@ -289,12 +298,78 @@ static void test_damaged_region(void **state)
 	tu_sandbox_free(&sb);
 }
 
+/* Paint the stack below this frame, so that memory a callee reads
+   without setting holds a wild pointer rather than a lucky leftover. */
+static __attribute__((noinline)) void paint_stack(void)
+{
+	volatile unsigned char junk[32768];
+	size_t i;
+
+	for (i = 0; i < sizeof(junk); i++)
+		junk[i] = 0xa5;
+}
+
+static int leaf2_page(fcdb *db)
+{
+	fcdb_function *fn = NULL;
+	uint64_t problems = 0;
+	int rc;
+
+	/* whatever LMDB makes of the page, a clean error or the function */
+	paint_stack();
+	rc = fcdb_function_get_by_id(db, &fn, victim_id);
+	fcdb_function_free(fn);
+	fn = NULL;
+	if (rc != FCDB_OK && rc != FCDB_ECORRUPT && rc != FCDB_ENOTFOUND)
+		return 96;
+	paint_stack();
+	CHILD_EXPECT(fcdb_check(db, NULL, NULL, &problems), FCDB_ECORRUPT);
+	/* named as what it is, not read as some earlier entry's value */
+	if (!strstr(fcdb_error_last()->message, "did not fill in"))
+		return 97;
+	/* the functions themselves are not behind the damage */
+	CHILD_EXPECT(fcdb_function_get(db, &fn, "victim"), FCDB_OK);
+	fcdb_function_free(fn);
+	return 0;
+}
+
+/*
+ * A by_id leaf page whose flags say LEAF2 (fixed-size keys with no
+ * data, for MDB_DUPFIXED databases): LMDB's cursors and mdb_get then
+ * return success without filling in the value, and fcdb used whatever
+ * the stack held as a pointer (SIGSEGV in check).  A value LMDB leaves
+ * unset is now StoreCorrupted.
+ */
+static void test_leaf_page_taken_for_leaf2(void **state)
+{
+	fcdb_stats st;
+	au_bytes file;
+	tu_sandbox sb;
+	size_t node[16], n, k, psize;
+	fcdb *db;
+
+	(void)state;
+	make_store(&sb, &file);
+	db = au_open_flags(sb.store, FCDB_OPEN_READONLY);
+	au_ok(fcdb_stats_get(db, &st));
+	fcdb_close(db);
+	psize = (size_t)st.page_size;
+	n = find_nodes(&file, victim_id, "victim", 6, node, 16);
+	for (k = 0; k < n; k++) /* P_LEAF2 in the page's flags */
+		file.data[node[k] / psize * psize + 10] |= 0x20;
+	tu_write(sb.store, file.data, file.len);
+	assert_int_equal(in_child(sb.store, FCDB_OPEN_READONLY, leaf2_page), 0);
+	au_bytes_free(&file);
+	tu_sandbox_free(&sb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_value_past_the_end_of_the_file),
 		cmocka_unit_test(test_damaged_revision_key),
 		cmocka_unit_test(test_damaged_region),
+		cmocka_unit_test(test_leaf_page_taken_for_leaf2),
 	};
 
 	au_fixed_seed();
