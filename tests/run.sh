@@ -9,6 +9,8 @@
 suites=0
 passed=0
 failed=0
+skipped=0
+skipped_in=""
 broken=""
 for t in "$@"; do
 	suites=$((suites + 1))
@@ -21,8 +23,16 @@ for t in "$@"; do
 	rc=$?
 	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -n 1)
 	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -n 1)
+	k=$(sed -n 's/^\[  SKIPPED \] \([0-9]*\) test.*/\1/p' "$log" | tail -n 1)
 	p=${p:-0}
 	f=${f:-0}
+	k=${k:-0}
+	if [ "$k" -ne 0 ]; then
+		skipped=$((skipped + k))
+		skipped_in="$skipped_in $t"
+		# a skipped test says why: show it
+		grep -i 'skip' "$log" | grep -v '^\[' | sed 's/^/     /'
+	fi
 	passed=$((passed + p))
 	failed=$((failed + f))
 	if [ $rc -ne 0 ] || [ "$f" -ne 0 ] || [ "$p" -eq 0 ]; then
@@ -40,8 +50,10 @@ for t in "$@"; do
 	fi
 	rm -f "$log"
 done
+note=""
+[ "$skipped" -ne 0 ] && note=", $skipped skipped in:$skipped_in"
 if [ -n "$broken" ]; then
-	echo "fcdb tests: $suites suites, $passed passed, $failed FAILED in:$broken"
+	echo "fcdb tests: $suites suites, $passed passed, $failed FAILED in:$broken$note"
 	exit 1
 fi
-echo "fcdb tests: $suites suites, $passed passed, 0 failed"
+echo "fcdb tests: $suites suites, $passed passed, 0 failed$note"
