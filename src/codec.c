@@ -200,7 +200,7 @@ static int hexval(char c)
 }
 
 /* A lower-case 8-4-4-4-12 UUID as 16 bytes. */
-static int uuid_pack(const char *s, size_t len, uint8_t out[16])
+int fcdb__uuid_pack(const char *s, size_t len, uint8_t out[16])
 {
 	size_t i, k = 0;
 
@@ -224,7 +224,7 @@ static int uuid_pack(const char *s, size_t len, uint8_t out[16])
 	return k == 16;
 }
 
-static void uuid_unpack(char out[37], const uint8_t in[16])
+void fcdb__uuid_unpack(char out[37], const uint8_t in[16])
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t i, k = 0;
@@ -268,7 +268,7 @@ static int compact_text(int enc, const msgpack_object *o, char *out,
 	}
 	if (enc == ENC_UUID && o->type == MSGPACK_OBJECT_BIN &&
 	    o->via.bin.size == 16) {
-		uuid_unpack(out, (const uint8_t *)o->via.bin.ptr);
+		fcdb__uuid_unpack(out, (const uint8_t *)o->via.bin.ptr);
 		*len = 36;
 		return 1;
 	}
@@ -347,7 +347,7 @@ static void pack_value(msgpack_packer *pk, const fcdb__field *f,
 				}
 				break;
 			case ENC_UUID:
-				if (uuid_pack(n->v.s, n->len, id)) {
+				if (fcdb__uuid_pack(n->v.s, n->len, id)) {
 					msgpack_pack_bin(pk, 16);
 					msgpack_pack_bin_body(pk, id, 16);
 					return;

@@ -98,6 +98,10 @@ int fcdb__codec_render(fcdb__buf *out, const fcdb__envelope *env,
                        const fcdb__codec_ctx *ctx,
                        const fcdb__render_opts *o);
 
+/* A lower-case 8-4-4-4-12 UUID as 16 bytes: 1, or 0 when s is not one. */
+int fcdb__uuid_pack(const char *s, size_t len, uint8_t out[16]);
+void fcdb__uuid_unpack(char out[37], const uint8_t in[16]);
+
 /* "YYYY-MM-DDThh:mm:ssZ" of seconds since the epoch (out: 21 bytes). */
 void fcdb__codec_format_time(char out[21], uint64_t t);
 
