@@ -1,19 +1,18 @@
 /*
  * codec.h: the stored record, envelope and MessagePack payload (internal).
  *
- * A record is a 24-byte envelope followed by a MessagePack map:
+ * A record is a 20-byte envelope followed by a MessagePack map:
  *
  *   offset size  field
  *   0      1     format version (FCDB__FORMAT_VERSION)
  *   1      1     flags (0)
  *   2      1     state (fcdb_state)
  *   3      1     lastUpdateStatus (fcdb_update_status)
- *   4      4     reserved, zero
- *   8      8     XXH3-64 of bytes [16, end) seeded with bytes [0, 8) read
+ *   4      8     XXH3-64 of bytes [12, end) seeded with bytes [0, 4) read
  *                as a big-endian integer: so version, flags and states are
  *                covered too
- *   16     8     revision, big-endian
- *   24     ...   payload: map of schema field number -> value; nested
+ *   12     8     revision, big-endian
+ *   20     ...   payload: map of schema field number -> value; nested
  *                objects likewise; string keys for maps and for fields
  *                the schema does not know (kept so nothing is lost)
  *
@@ -30,7 +29,7 @@
 #include "node.h"
 
 #define FCDB__FORMAT_VERSION 1
-#define FCDB__ENVELOPE_SIZE 24
+#define FCDB__ENVELOPE_SIZE 20
 #define FCDB__RECORD_MAX (1024 * 1024)
 #define FCDB__SUMMARY_FIELDS 49 /* top-level field numbers 0..48 */
 
