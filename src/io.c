@@ -460,6 +460,60 @@ static int del_arn(fcdb__txn *t, const char *arn)
 	return rc == FCDB_ENOTFOUND ? FCDB_OK : rc;
 }
 
+/*
+ * Create mode: every name must be new, so the puts themselves are the
+ * existence checks (LMDB's MDB_NOOVERWRITE hands back what is there),
+ * with no lookups before them.
+ */
+static int create_record(struct import *im, fcdb__txn *t,
+                         const fcdb__node *rec, const char *name,
+                         const char *arn, const char *id)
+{
+	uint8_t key[FCDB__ID_KEY_MAX];
+	size_t nlen = strlen(name), klen;
+	fcdb__val owner;
+	int rc;
+
+	rc = fcdb__codec_encode(&im->enc, rec, im->revision);
+	if (rc) {
+		if (rc == FCDB_EINVAL)
+			fcdb__error_prefix("import: %s: ", where(im));
+		return rc;
+	}
+	rc = fcdb__txn_put_new(t, FCDB__DB_FUNCTIONS, name, nlen, im->enc.data,
+	                       im->enc.len, NULL);
+	if (rc == FCDB_EEXISTS)
+		return fcdb__error_set(FCDB_EEXISTS, "functionName", 0,
+		                       "import: %s: function \"%s\" already exists "
+		                       "(use --mode upsert or replace)", where(im),
+		                       name);
+	if (rc == 0)
+		rc = fcdb__txn_put_new(t, FCDB__DB_BY_ARN, arn, strlen(arn), "", 0,
+		                       NULL);
+	if (rc == FCDB_EEXISTS)
+		return fcdb__error_set(FCDB_ECORRUPT, NULL, 0, "import: the ARN "
+		                       "index already holds %s, whose function "
+		                       "does not exist: run fcdb check", arn);
+	if (rc)
+		return rc;
+	klen = fcdb__id_key(id, strlen(id), key);
+	if (!klen)
+		return fcdb__error_set(FCDB_EINVAL, "functionId", 0,
+		                       "import: %s: functionId \"%.64s\" cannot "
+		                       "be indexed", where(im), id);
+	rc = fcdb__txn_put_new(t, FCDB__DB_BY_ID, key, klen, name, nlen, &owner);
+	if (rc == FCDB_EEXISTS)
+		return fcdb__error_set(FCDB_EINVAL, "functionId", 0,
+		                       "import: %s: functionId %s is already used "
+		                       "by function \"%.*s\"", where(im), id,
+		                       (int)(owner.len > 200 ? 200 : owner.len),
+		                       (const char *)owner.data);
+	if (rc)
+		return rc;
+	im->rep.created++;
+	return FCDB_OK;
+}
+
 /* Validate and write the record in im->text. */
 static int import_record(struct import *im, fcdb__txn *t, uint64_t line)
 {
@@ -505,6 +559,8 @@ static int import_record(struct import *im, fcdb__txn *t, uint64_t line)
 		return fcdb__error_set(FCDB_EINVAL, "functionName", 0,
 		                       "import: %s: function \"%s\" appears twice "
 		                       "in this import", where(im), name);
+	if (im->opts->mode == FCDB_IMPORT_CREATE)
+		return create_record(im, t, rec, name, arn, id);
 	rc = fcdb__txn_get(t, FCDB__DB_FUNCTIONS, name, strlen(name), &cur);
 	if (rc && rc != FCDB_ENOTFOUND)
 		return rc;
