@@ -264,7 +264,7 @@ test: deps bench-deps
 
 valgrind: deps
 	@$(MAKE) --no-print-directory lib $(TEST_BINS)
-	@VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
+	@VALGRIND="valgrind -q --fair-sched=yes --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
 	  sh tests/run.sh $(UNIT_TESTS) $(API_TESTS) tests/readme.sh
 
 # ---- install ----
