@@ -48,7 +48,7 @@ FUZZ_SRC     = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS    = $(patsubst tests/fuzz/%.c,tests/fuzz/bin/%,$(FUZZ_SRC))
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
-FUZZ_FLAGS    = -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude -Isrc \
+FUZZ_FLAGS    = -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude -Isrc -MMD -MP \
                 -fsanitize=fuzzer-no-link,address,undefined
 
 .PHONY: all lib deps test check-header check-exports demo install uninstall \
@@ -232,4 +232,5 @@ clean:
 	  tests/readme_example.c .flags
 	rm -rf tests/bin tests/fuzz/bin tests/fuzz/obj
 
--include $(wildcard src/*.d tests/*.d tools/*.d bench/*.d)
+-include $(wildcard src/*.d tests/*.d tools/*.d bench/*.d \
+  tests/fuzz/obj/*.d tests/fuzz/bin/*.d)
