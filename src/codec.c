@@ -265,13 +265,20 @@ static int corrupt(const struct dec *d, const char *why)
 	                       d->what[0] ? " in " : "", d->what);
 }
 
+/* The bytes of a string object: msgpack-c leaves ptr NULL for an empty
+   string, which memchr and pointer arithmetic must not see. */
+static const char *str_bytes(const msgpack_object *o)
+{
+	return o->via.str.size ? o->via.str.ptr : "";
+}
+
 static int dec_str(struct dec *d, const msgpack_object *o, fcdb__node *n)
 {
 	const char *s;
 
 	if (o->type != MSGPACK_OBJECT_STR)
 		return corrupt(d, "expected a string");
-	s = o->via.str.ptr;
+	s = str_bytes(o);
 	if (memchr(s, '\0', o->via.str.size) ||
 	    !fcdb__utf8_valid(s, o->via.str.size))
 		return corrupt(d, "string is not valid UTF-8 text");
@@ -299,10 +306,10 @@ static int dec_key_str(struct dec *d, const msgpack_object *k, fcdb__node *m)
 {
 	if (k->type != MSGPACK_OBJECT_STR)
 		return corrupt(d, "expected a string key");
-	if (memchr(k->via.str.ptr, '\0', k->via.str.size) ||
-	    !fcdb__utf8_valid(k->via.str.ptr, k->via.str.size))
+	if (memchr(str_bytes(k), '\0', k->via.str.size) ||
+	    !fcdb__utf8_valid(str_bytes(k), k->via.str.size))
 		return corrupt(d, "key is not valid UTF-8 text");
-	m->key = fcdb__arena_strndup(d->a, k->via.str.ptr, k->via.str.size);
+	m->key = fcdb__arena_strndup(d->a, str_bytes(k), k->via.str.size);
 	m->keylen = k->via.str.size;
 	return m->key ? 0 : fcdb__error_set(FCDB_ENOMEM, NULL, 0, "out of memory");
 }

@@ -313,6 +313,58 @@ static void test_unknown_fields_kept(void **state)
 	fcdb__buf_free(&enc);
 }
 
+/*
+ * Empty strings: msgpack-c hands back a NULL pointer for them, which
+ * must never reach memchr or pointer arithmetic (undefined behaviour,
+ * flagged by UBSan).  Regression: found by fuzz_record as the payloads
+ * {"": {...}} and {"": 117}; an empty description hit the same path.
+ */
+static void test_empty_strings(void **state)
+{
+	static const struct {
+		const char *bytes;
+		size_t len;
+		int want;
+	} payloads[] = {
+		{ "\x81\xa0\xc0", 3, FCDB_OK },             /* {"": null} */
+		{ "\x81\xa0\x75", 3, FCDB_OK },             /* {"": 117} */
+		{ "\x81\xa0\xa0", 3, FCDB_OK },             /* {"": ""} */
+		{ "\x81\x08\xa0", 3, FCDB_OK },             /* description "" */
+		{ "\x81\x0d\x81\xa0\xa0", 5, FCDB_OK },     /* env {"": ""} */
+		{ "\x81\xa0\x81\xa1\x00\x81\xa1\x00\x25", 9, FCDB_ECORRUPT },
+	};
+	fcdb__node *rec = record_from("valid/create-minimal-python.json", 0);
+	const char *ej = "{\"description\":\"\",\"environmentVariables\":"
+	                 "{\"A\":\"\"}}";
+	fcdb__node *extra = parse(ej, strlen(ej));
+	uint8_t buf[64];
+	fcdb__envelope env;
+	fcdb__node *out;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(payloads) / sizeof(payloads[0]); i++) {
+		size_t len = FCDB__ENVELOPE_SIZE + payloads[i].len;
+
+		memset(buf, 0, FCDB__ENVELOPE_SIZE);
+		buf[0] = FCDB__FORMAT_VERSION;
+		buf[2] = 1;
+		buf[3] = 1;
+		memcpy(buf + FCDB__ENVELOPE_SIZE, payloads[i].bytes,
+		       payloads[i].len);
+		fcdb__codec_set_revision(buf, len, 1);
+		assert_int_equal(fcdb__codec_verify(buf, len, &env), 0);
+		assert_int_equal(fcdb__codec_decode(&arena, &env, &out),
+		                 payloads[i].want);
+	}
+	/* and through the encoder: empty values survive */
+	assert_int_equal(fcdb__record_set(&arena, rec, "description",
+	                 fcdb__node_get(extra, "description")), 0);
+	assert_int_equal(fcdb__record_set(&arena, rec, "environmentVariables",
+	                 fcdb__node_get(extra, "environmentVariables")), 0);
+	round_trip(rec);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -325,6 +377,7 @@ int main(void)
 		T(test_huge_claims_refused_without_allocating),
 		T(test_record_limit),
 		T(test_unknown_fields_kept),
+		T(test_empty_strings),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
