@@ -354,15 +354,21 @@ static int scan_value(struct import *im, int depth)
 		end = in->buf + in->len;
 		while (q < end) {
 			if (in_str) {
+				if (esc) {
+					/* the escaped character, whatever it
+					   is: \n and \u0001 as much as \" */
+					esc = 0;
+					if (*q++ == '\n')
+						in->line++;
+					continue;
+				}
 				while (q < end && *q != '"' && *q != '\\' &&
 				       *q != '\n')
 					q++;
 				if (q == end)
 					break;
 				c = *q++;
-				if (esc)
-					esc = 0;
-				else if (c == '\\')
+				if (c == '\\')
 					esc = 1;
 				else if (c == '"')
 					in_str = 0;
