@@ -572,10 +572,16 @@ static void indent(fcdb__buf *b, const fcdb__json_opts *o, int depth)
 static void write_masked(fcdb__buf *b, const fcdb__node *n)
 {
 	/* Like the service: a short prefix and three stars ("abc***").  A
-	   secret shorter than 6 characters shows nothing of itself. */
-	char tmp[8];
-	size_t keep = n->len >= 6 ? 3 : 0;
+	   secret shorter than 6 characters shows nothing of itself.  Count
+	   characters, not bytes: a prefix must not cut one in half. */
+	char tmp[16];
+	size_t keep = 0, chars = 0, i;
 
+	for (i = 0; i < n->len; i++)
+		if (((unsigned char)n->v.s[i] & 0xc0) != 0x80 && chars++ == 3)
+			keep = i;
+	if (chars < 6)
+		keep = 0;
 	memcpy(tmp, n->v.s, keep);
 	memcpy(tmp + keep, "***", 3);
 	fcdb__json_write_str(b, tmp, keep + 3);

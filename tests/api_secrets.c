@@ -81,6 +81,18 @@ static void test_masking(void **state)
 		/* fewer than six characters show nothing of themselves */
 		{ "\"abcde\"", "***", "abcde" },
 		{ "\"\"", "***", "" },
+		/* characters, not bytes: six two-byte characters keep three
+		   whole ones (regression: three bytes cut the second "ä") */
+		{ "\"\\u00e4\\u00e4\\u00e4\\u00e4\\u00e4\\u00e4\"",
+		  "\xc3\xa4\xc3\xa4\xc3\xa4***",
+		  "\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4" },
+		/* three bytes of text are five characters: all hidden */
+		{ "\"\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\"",
+		  "***", "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac" },
+		/* four-byte characters */
+		{ "\"\xf0\x9f\x94\x91\xf0\x9f\x94\x91\xf0\x9f\x94\x91k3y!\"",
+		  "\xf0\x9f\x94\x91\xf0\x9f\x94\x91\xf0\x9f\x94\x91***",
+		  "\xf0\x9f\x94\x91\xf0\x9f\x94\x91\xf0\x9f\x94\x91k3y!" },
 	};
 	tu_sandbox sb;
 	fcdb *db;
@@ -124,6 +136,48 @@ static void test_masking(void **state)
 		free(doc);
 		free(cc);
 	}
+	fcdb_close(db);
+	tu_sandbox_free(&sb);
+}
+
+/* The masked JSON is valid UTF-8 JSON that cJSON reads back, with the
+   mask in the place of the password and everything else unchanged. */
+static void test_masked_json_reads_back(void **state)
+{
+	tu_sandbox sb;
+	fcdb *db;
+	char *doc, *plain, *masked;
+	cJSON *a, *b, *pa, *pb;
+
+	(void)state;
+	tu_sandbox_new(&sb);
+	db = au_open(sb.store);
+	doc = container_doc("mb", AUTH("\"\\u00e9t\\u00e9-\\u00e9t\\u00e9\""),
+	                    "\"description\":\"x\"");
+	au_ok(au_create_doc(db, doc));
+	plain = json_of(db, "mb", 0);
+	masked = json_of(db, "mb", FCDB_JSON_MASK_SECRETS);
+	a = cJSON_Parse(plain);
+	b = cJSON_Parse(masked);
+	assert_non_null(a);
+	assert_non_null(b);
+	pa = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
+	     cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
+	     a, "customContainerConfig"), "registryConfig"), "authConfig"),
+	     "password");
+	pb = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
+	     cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
+	     b, "customContainerConfig"), "registryConfig"), "authConfig"),
+	     "password");
+	assert_string_equal(pa->valuestring, "\xc3\xa9t\xc3\xa9-\xc3\xa9t\xc3\xa9");
+	assert_string_equal(pb->valuestring, "\xc3\xa9t\xc3\xa9***");
+	cJSON_SetValuestring(pb, pa->valuestring);
+	assert_true(cJSON_Compare(a, b, 1));
+	cJSON_Delete(a);
+	cJSON_Delete(b);
+	fcdb_json_free(plain);
+	fcdb_json_free(masked);
+	free(doc);
 	fcdb_close(db);
 	tu_sandbox_free(&sb);
 }
@@ -423,6 +477,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_masking),
+		cmocka_unit_test(test_masked_json_reads_back),
 		cmocka_unit_test(test_export_keeps_password),
 		cmocka_unit_test(test_errors_never_quote_the_password),
 		cmocka_unit_test(test_huge_password),

@@ -37,6 +37,12 @@ no_secret() {
 	done
 }
 
+# valid_utf8 FILE: FILE is valid UTF-8.
+valid_utf8() {
+	iconv -f UTF-8 -t UTF-8 "$1" >/dev/null 2>&1 ||
+		fail "$1 is not valid UTF-8: $(od -c "$1" | head -20)"
+}
+
 # Every file that holds records is created 0600, even under umask 000.
 test_modes_under_umask_000() {
 	umask 000
@@ -113,6 +119,28 @@ test_masking_and_export() {
 	run export --format json
 	expect_ok
 	has out "\"password\":\"$SECRET\""
+}
+
+# A password of multi-byte characters is masked by characters: the
+# output stays valid UTF-8 (regression: the mask kept three bytes and
+# cut the second character in half).
+test_masking_multibyte() {
+	container uml '"\u00e4\u00e4\u00e4\u00e4\u00e4\u00e4"' >uml.json
+	run create uml.json
+	expect_ok
+	valid_utf8 out
+	has out '"password": "äää***"'
+	run get uml
+	expect_ok
+	valid_utf8 out
+	has out '"password": "äää***"'
+	run list
+	expect_ok
+	valid_utf8 out
+	has out '"password": "äää***"'
+	run get uml --show-secrets
+	expect_ok
+	has out '"password": "ääääää"'
 }
 
 # Commands that carry the password and fail never print it.
@@ -208,4 +236,4 @@ EOF
 }
 
 run_tests test_modes_under_umask_000 test_masking_and_export \
-	test_no_password_in_errors
+	test_masking_multibyte test_no_password_in_errors
