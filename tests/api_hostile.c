@@ -233,19 +233,51 @@ enum via { VIA_CREATE, VIA_UPDATE, VIA_IMPORT };
 
 static const char *const via_name[] = { "create", "update", "import" };
 
-/* The message and field of a failure: one bounded line of text. */
+/* 1 when s is valid UTF-8 without control characters: one line of text
+   (an independent check, not the library's own). */
+static int text_ok(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		uint32_t cp;
+		int n, k;
+
+		if (*p < 0x80) {
+			if (*p < 0x20 || *p == 0x7f)
+				return 0;
+			p++;
+			continue;
+		}
+		if (*p >= 0xc2 && *p <= 0xdf)
+			n = 1, cp = *p & 0x1f;
+		else if (*p >= 0xe0 && *p <= 0xef)
+			n = 2, cp = *p & 0x0f;
+		else if (*p >= 0xf0 && *p <= 0xf4)
+			n = 3, cp = *p & 0x07;
+		else
+			return 0;
+		for (k = 1; k <= n; k++) {
+			if ((p[k] & 0xc0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (p[k] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		p += n + 1;
+	}
+	return 1;
+}
+
+/* The message and field of a failure: one bounded line of UTF-8 text. */
 static int message_ok(void)
 {
 	const char *m = fcdb_error_last()->message;
 	const char *f = fcdb_error_last()->field;
-	size_t i;
 
-	if (!m[0] || strlen(m) >= 1024 || strlen(f) >= 256)
-		return 0;
-	for (i = 0; m[i]; i++)
-		if ((unsigned char)m[i] < 0x20 || m[i] == 0x7f)
-			return 0;
-	return 1;
+	return m[0] && strlen(m) < 1024 && strlen(f) < 256 && text_ok(m) &&
+	       text_ok(f);
 }
 
 /* The child: build the document, run it, exit with -rc. */
@@ -774,6 +806,89 @@ static void test_long_keys(void **state)
 	tu_sandbox_free(&sb);
 }
 
+/*
+ * Error messages quote the input (a key, the start of a value): whatever
+ * those bytes are, the message and field stay one line of valid UTF-8.
+ * Regression: invalid UTF-8 and control characters in keys used to be
+ * copied into the message and field as they were, and "%.64s" cut a
+ * multi-byte character in half (found by fuzz_create).
+ */
+static void test_error_messages_are_text(void **state)
+{
+	static const struct {
+		const char *label, *doc;
+	} cases[] = {
+		{ "invalid UTF-8 in a top-level key",
+		  "{\"functionName\":\"x\",\"run\xf4time\":\"python3.10\"}" },
+		{ "invalid UTF-8 in a nested key",
+		  "{\"functionName\":\"x\",\"vpcConfig\":{\"vpc\xc0Id\":\"v\"}}" },
+		{ "a newline in a key",
+		  "{\"functionName\":\"x\",\"evil\\nfcdb: OK: forged\":1}" },
+		{ "an escape character in a key",
+		  "{\"functionName\":\"x\",\"\\u001b[31mred\":1}" },
+		{ "DEL and a tab in an env key",
+		  "{\"functionName\":\"x\",\"environmentVariables\":"
+		  "{\"A\\u007f\\tB\":\"v\"}}" },
+		{ "a runtime cut inside a character",
+		  "{\"functionName\":\"x\",\"runtime\":\"x\xc3\xa9\xc3\xa9\xc3\xa9"
+		  "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		  "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		  "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		  "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\"}" },
+		{ "a tag key cut inside a character",
+		  "{\"functionName\":\"x\",\"tags\":[{\"Key\":\"x\xe2\x82\xac"
+		  "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac"
+		  "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac"
+		  "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac"
+		  "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac"
+		  "\xe2\x82\xac\xe2\x82\xac\"},{\"Key\":\"x\xe2\x82\xac"
+		  "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac"
+		  "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac"
+		  "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac"
+		  "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac"
+		  "\xe2\x82\xac\xe2\x82\xac\"}]}" },
+	};
+	tu_sandbox sb;
+	fcdb *db;
+	size_t i;
+
+	(void)state;
+	tu_sandbox_new(&sb);
+	db = au_open(sb.store);
+	au_create_active(db, "victim", NULL);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *doc = cases[i].doc;
+		const char *upd = strchr(doc + 1, ',') + 1; /* drop the name */
+		char *u = malloc(strlen(upd) + 2);
+		int rc;
+
+		rc = au_create_doc(db, doc);
+		if (rc != FCDB_EINVAL)
+			fail_msg("%s: create returned %s", cases[i].label,
+			         fcdb_error_name(rc));
+		if (!message_ok())
+			fail_msg("%s: the message or field is not one line of "
+			         "UTF-8 text: \"%s\" (field \"%s\")", cases[i].label,
+			         fcdb_error_last()->message,
+			         fcdb_error_last()->field);
+		assert_non_null(u);
+		u[0] = '{';
+		strcpy(u + 1, upd);
+		rc = fcdb_function_update(db, NULL, "victim", u, strlen(u), NULL);
+		if (rc != FCDB_EINVAL)
+			fail_msg("%s: update returned %s", cases[i].label,
+			         fcdb_error_name(rc));
+		if (!message_ok())
+			fail_msg("%s: update: the message is not one line of "
+			         "UTF-8 text: \"%s\"", cases[i].label,
+			         fcdb_error_last()->message);
+		free(u);
+	}
+	assert_int_equal(au_revision(db), 2);
+	fcdb_close(db);
+	tu_sandbox_free(&sb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -787,6 +902,7 @@ int main(void)
 		cmocka_unit_test(test_duplicate_keys),
 		cmocka_unit_test(test_many_keys),
 		cmocka_unit_test(test_long_keys),
+		cmocka_unit_test(test_error_messages_are_text),
 	};
 
 	au_fixed_seed();
