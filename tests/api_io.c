@@ -666,6 +666,55 @@ static void test_escapes_round_trip(void **state)
 	fcdb_close(c);
 }
 
+/*
+ * The first key of the input decides whether it is fcdb's JSON export or
+ * a ListFunctions page ({"functions":...}) or a Function.  A Function
+ * whose first key is spelt with an escape, is long or is empty is still a
+ * Function.  Regression: such a key was refused as "unexpected key in the
+ * wrapper object", though the same record with its members in another
+ * order imported.
+ */
+static void test_first_key_any_spelling(void **state)
+{
+	static const char rest[] =
+		"\"runtime\":\"python3.10\",\"handler\":\"i.h\","
+		"\"codeChecksum\":\"" "15509210073434968621" "\",\"codeSize\":168}";
+	char doc[1024];
+	fcdb *db = open_store("k.fcdb", FCDB_OPEN_NOSYNC);
+	fcdb_import_report rep;
+	fcdb_function *fn = NULL;
+
+	(void)state;
+	/* an escape in the first key: a single Function, then NDJSON */
+	snprintf(doc, sizeof(doc), "{\"function\\u004eame\":\"k1\",%s", rest);
+	import_ok(db, doc, FCDB_IMPORT_CREATE, &rep);
+	assert_int_equal(rep.created, 1);
+	snprintf(doc, sizeof(doc), "{\"function\\u004eame\":\"k2\",%s\n"
+	         "{\"functionName\":\"k3\",%s\n", rest, rest);
+	import_ok(db, doc, FCDB_IMPORT_CREATE, &rep);
+	assert_int_equal(rep.created, 2);
+	assert_int_equal(fcdb_function_get(db, &fn, "k2"), FCDB_OK);
+	fcdb_function_free(fn);
+	/* a long unknown first key: kept by a lenient import, named by a
+	   strict one */
+	snprintf(doc, sizeof(doc), "{\"anUnknownFieldWithAVeryLongNameIndeed\":1,"
+	         "\"functionName\":\"k4\",%s", rest);
+	assert_int_equal(import_text(db, doc, FCDB_IMPORT_CREATE, 0, NULL),
+	                 FCDB_EINVAL);
+	assert_string_equal(fcdb_error_last()->field,
+	                    "anUnknownFieldWithAVeryLongNameIndeed");
+	assert_int_equal(import_text(db, doc, FCDB_IMPORT_CREATE,
+	                             FCDB_IMPORT_LENIENT, &rep), FCDB_OK);
+	assert_int_equal(rep.created, 1);
+	/* an empty first key is an unknown field, not a broken wrapper */
+	snprintf(doc, sizeof(doc), "{\"\":1,\"functionName\":\"k5\",%s", rest);
+	assert_int_equal(import_text(db, doc, FCDB_IMPORT_CREATE, 0, NULL),
+	                 FCDB_EINVAL);
+	assert_null(strstr(fcdb_error_last()->message, "wrapper"));
+	assert_non_null(strstr(fcdb_error_last()->message, "unknown field"));
+	fcdb_close(db);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -680,6 +729,7 @@ int main(void)
 		T(test_export_prefix_and_sink_failure),
 		T(test_export_sink_error),
 		T(test_escapes_round_trip),
+		T(test_first_key_any_spelling),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
