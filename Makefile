@@ -91,7 +91,10 @@ deps:
 	  echo "fcdb: run: sudo apt-get install -y$$missing"; exit 1; \
 	fi
 
-# Rebuild everything when the compiler or its flags change.
+# Rebuild everything when the compiler or its flags change.  FORCE must
+# be phony: under .SECONDARY a plain empty rule is never "remade", and
+# .flags then kept the old flags.
+.PHONY: FORCE
 .flags: FORCE
 	@echo '$(CC) $(LIB_CFLAGS) $(ALL_LDFLAGS)' | cmp -s - $@ || \
 	  echo '$(CC) $(LIB_CFLAGS) $(ALL_LDFLAGS)' > $@
