@@ -52,7 +52,7 @@ FUZZ_FLAGS    = -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude -Isrc -MMD -MP \
                 -fsanitize=fuzzer-no-link,address,undefined
 
 .PHONY: all lib deps test check-header check-exports demo install uninstall \
-        clean help valgrind stress fuzz fuzz-build fuzz-deps
+        clean help valgrind stress fuzz fuzz-build fuzz-deps bench bench-deps
 .DEFAULT_GOAL := all
 
 # Keep object files make considers intermediate (test and bench objects).
@@ -69,6 +69,7 @@ help:
 	@echo "  make valgrind  run the C test suites under valgrind"
 	@echo "  make stress    the full reliability suites (crash, concurrency, corruption, limits)"
 	@echo "  make fuzz      every libFuzzer target for FUZZ_SECONDS (default 60) each"
+	@echo "  make bench     build and run the benchmark (N=$(N) SEED=$(SEED); see bench/README.md)"
 	@echo "  make install   install library, header (PREFIX=$(PREFIX) DESTDIR=)"
 	@echo "  make uninstall remove what install put there"
 	@echo "  make clean     remove build outputs"
@@ -120,6 +121,60 @@ tools/%.o: tools/%.c .flags
 
 tools/fcdb: $(TOOL_OBJ) $(STATIC)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(TOOL_OBJ) $(STATIC) $(LIBS)
+
+# ---- bench: its own optimised, unsanitized build of the library ----
+#
+# The bench never links the objects of a SANITIZE build: it compiles the
+# library sources again into bench/obj/lib with BENCH_OPT, so `make bench`
+# measures the same code however the tree was last built.
+
+N          ?= 100000
+SEED       ?= 1
+BENCH_ARGS ?=
+BENCH_OPT  ?= -O2 -g -DNDEBUG
+BENCH_PKGS  = libsqlite3-dev
+BENCH_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(BENCH_OPT) -Iinclude -MMD -MP
+BENCH_SRC     = $(wildcard bench/*.c)
+BENCH_OBJ     = $(patsubst bench/%.c,bench/obj/%.o,$(BENCH_SRC))
+BENCH_LIB_OBJ = $(patsubst src/%.c,bench/obj/lib/%.o,$(LIB_SRC))
+
+# The bench's extra packages, installed like `make deps` does.
+bench-deps:
+	@missing=""; \
+	for p in $(BENCH_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" \
+	    || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+	  echo "fcdb: installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq --no-install-recommends $$missing; \
+	else \
+	  echo "fcdb: missing Debian packages:$$missing"; \
+	  echo "fcdb: run: sudo apt-get install -y$$missing"; exit 1; \
+	fi
+
+bench/obj/.flags: FORCE
+	@mkdir -p bench/obj/lib
+	@echo '$(CC) $(BENCH_CFLAGS) $(LDFLAGS)' | cmp -s - $@ || \
+	  echo '$(CC) $(BENCH_CFLAGS) $(LDFLAGS)' > $@
+
+bench/obj/lib/%.o: src/%.c bench/obj/.flags
+	$(CC) $(BENCH_CFLAGS) -fvisibility=hidden -DFCDB_BUILDING_LIBRARY -c $< -o $@
+
+bench/obj/%.o: bench/%.c bench/obj/.flags
+	$(CC) $(BENCH_CFLAGS) -Ibench -c $< -o $@
+
+bench/bench: $(BENCH_OBJ) $(BENCH_LIB_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $(BENCH_OBJ) $(BENCH_LIB_OBJ) $(LIBS) -lsqlite3
+
+# `make bench` (N=100000, under 3 minutes on 2 cores) or
+# `make bench N=1000000 SEED=7` for the full run.  Results:
+# bench/results/latest.json and the markdown report on stdout.
+bench: deps bench-deps
+	@$(MAKE) --no-print-directory bench/bench
+	bench/bench $(N) $(SEED) $(BENCH_ARGS)
 
 # ---- tests ----
 
@@ -174,7 +229,8 @@ fuzz-deps:
 
 stress: deps
 	@$(MAKE) --no-print-directory all $(STRESS_TESTS)
-	@FCDB_STRESS=full FCDB=$(CURDIR)/tools/fcdb sh tests/run.sh $(STRESS_TESTS)
+	@FCDB_STRESS=full FCDB_SHOW=1 FCDB=$(CURDIR)/tools/fcdb sh tests/run.sh \
+	  $(STRESS_TESTS)
 
 # The README's C example, extracted and compiled as a user would.
 tests/readme_example.c: README.md tests/extract-example.sh
@@ -201,11 +257,13 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@FCDB=$(CURDIR)/tools/fcdb sh tools/demo.sh
 
-test: deps
+# The bench is built and run once at a tiny N (tests/bench_smoke.sh) so it
+# cannot rot; no timing is checked.
+test: deps bench-deps
 	@$(MAKE) --no-print-directory all $(TEST_BINS) $(STRESS_TESTS) \
-	  check-header check-exports
+	  check-header check-exports bench/bench
 	@FCDB=$(CURDIR)/tools/fcdb sh tests/run.sh $(UNIT_TESTS) $(API_TESTS) \
-	  tests/readme.sh $(CLI_TESTS) $(STRESS_TESTS)
+	  tests/readme.sh $(CLI_TESTS) $(STRESS_TESTS) tests/bench_smoke.sh
 
 valgrind: deps
 	@$(MAKE) --no-print-directory lib $(TEST_BINS)
@@ -231,9 +289,9 @@ uninstall:
 
 clean:
 	rm -f src/*.o src/*.d src/*.a src/*.so src/*.so.* tests/*.o tests/*.d \
-	  tools/*.o tools/*.d tools/fcdb bench/*.o bench/*.d \
+	  tools/*.o tools/*.d tools/fcdb bench/*.o bench/*.d bench/bench \
 	  tests/readme_example.c .flags
-	rm -rf tests/bin tests/fuzz/bin tests/fuzz/obj
+	rm -rf tests/bin tests/fuzz/bin tests/fuzz/obj bench/obj
 
--include $(wildcard src/*.d tests/*.d tools/*.d bench/*.d \
-  tests/fuzz/obj/*.d tests/fuzz/bin/*.d)
+-include $(wildcard src/*.d tests/*.d tests/bin/*.d tools/*.d bench/*.d \
+  bench/obj/*.d bench/obj/lib/*.d tests/fuzz/obj/*.d tests/fuzz/bin/*.d)

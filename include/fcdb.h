@@ -194,7 +194,9 @@ typedef struct fcdb fcdb;
 typedef struct fcdb_options {
 	unsigned int version;   /* FCDB_OPTIONS_VERSION */
 	unsigned int flags;     /* FCDB_OPEN_* */
-	uint64_t map_size;      /* initial map size in bytes; 0: 64 MiB.  The map
+	uint64_t map_size;      /* initial map size in bytes; 0: 1 GiB (address
+	                           space, not disk: the file grows with its
+	                           data).  The map
 	                           grows by doubling when full. */
 	const char *region;     /* region of a new store's ARNs; NULL: "cn-hangzhou".
 	                           For an existing store it must match or be NULL. */

@@ -48,6 +48,7 @@ int fcdb_stats_get(fcdb *db, fcdb_stats *out)
 	fcdb__txn *t = NULL;
 	fcdb__val k, v;
 	fcdb_function fn;
+	fcdb__codec_ctx cctx;
 	int rc, i;
 
 	if (out)
@@ -58,6 +59,8 @@ int fcdb_stats_get(fcdb *db, fcdb_stats *out)
 	rc = fcdb__check_handle(db, "fcdb_stats_get");
 	if (rc)
 		return rc;
+	cctx.region = db->region;
+	cctx.account = db->account;
 	rc = fcdb__store_read_begin(db->store, &t);
 	if (rc)
 		return rc;
@@ -73,7 +76,7 @@ int fcdb_stats_get(fcdb *db, fcdb_stats *out)
 		rc = fcdb__cursor_seek(cur, NULL, 0, &k, &v);
 	for (; rc == 0; rc = fcdb__cursor_next(cur, &k, &v)) {
 		fcdb__arena_reset(fn.arena);
-		rc = fcdb__function_load(&fn, v.data, v.len, k.data, k.len);
+		rc = fcdb__function_load(&fn, v.data, v.len, k.data, k.len, &cctx);
 		if (rc)
 			break;
 		out->functions++;
@@ -146,7 +149,8 @@ static int index_points(fcdb__txn *t, int db, const char *key,
 	return v.len == nlen && memcmp(v.data, name, nlen) == 0;
 }
 
-static int check_records(fcdb__txn *t, struct checker *c, uint64_t store_rev)
+static int check_records(fcdb__txn *t, struct checker *c, uint64_t store_rev,
+                         const fcdb__codec_ctx *cctx)
 {
 	fcdb__cursor *cur;
 	fcdb__envelope env;
@@ -170,13 +174,15 @@ static int check_records(fcdb__txn *t, struct checker *c, uint64_t store_rev)
 			continue;
 		}
 		fcdb__arena_reset(fn.arena);
-		if (fcdb__codec_decode(fn.arena, &env, &fn.root)) {
+		/* the summary for the names, the whole tree to check every
+		   value (types, UTF-8) */
+		if (fcdb__function_load(&fn, v.data, v.len, k.data, k.len,
+		                        cctx) ||
+		    fcdb__function_tree(&fn)) {
 			problem(c, k.data, k.len, "decode", "%s",
 			        fcdb_error_last()->message);
 			continue;
 		}
-		fn.revision = env.revision;
-		fcdb__function_index(&fn);
 		name = fcdb_function_name(&fn);
 		arn = fcdb_function_arn(&fn);
 		id = fcdb_function_id(&fn);
@@ -208,12 +214,12 @@ static int check_records(fcdb__txn *t, struct checker *c, uint64_t store_rev)
 }
 
 /* Every index entry must point at a record that names the key back. */
-static int check_index(fcdb__txn *t, struct checker *c, int db)
+static int check_index(fcdb__txn *t, struct checker *c, int db,
+                       const fcdb__codec_ctx *cctx)
 {
 	const char *phase = db == FCDB__DB_BY_ARN ? "by_arn" : "by_id";
 	fcdb__cursor *cur;
 	fcdb__val k, v, rec;
-	fcdb__envelope env;
 	fcdb_function fn;
 	int rc;
 
@@ -235,10 +241,9 @@ static int check_index(fcdb__txn *t, struct checker *c, int db)
 			continue;
 		}
 		fcdb__arena_reset(fn.arena);
-		if (fcdb__codec_verify(rec.data, rec.len, &env) ||
-		    fcdb__codec_decode(fn.arena, &env, &fn.root))
+		if (fcdb__function_load(&fn, rec.data, rec.len, v.data, v.len,
+		                        cctx))
 			continue; /* reported with the record */
-		fcdb__function_index(&fn);
 		back = db == FCDB__DB_BY_ARN ? fcdb_function_arn(&fn)
 		                             : fcdb_function_id(&fn);
 		if (!back || strlen(back) != k.len || memcmp(back, k.data, k.len))
@@ -255,6 +260,7 @@ static int check_index(fcdb__txn *t, struct checker *c, int db)
 int fcdb_check(fcdb *db, fcdb_check_fn report, void *ctx, uint64_t *problems)
 {
 	struct checker c = { report, ctx, 0 };
+	fcdb__codec_ctx cctx;
 	uint64_t rev = 0;
 	fcdb__txn *t;
 	int rc;
@@ -264,6 +270,8 @@ int fcdb_check(fcdb *db, fcdb_check_fn report, void *ctx, uint64_t *problems)
 	rc = fcdb__check_handle(db, "fcdb_check");
 	if (rc)
 		return rc;
+	cctx.region = db->region;
+	cctx.account = db->account;
 	rc = fcdb__store_read_begin(db->store, &t);
 	if (rc)
 		return rc;
@@ -274,11 +282,11 @@ int fcdb_check(fcdb *db, fcdb_check_fn report, void *ctx, uint64_t *problems)
 		rc = 0;
 	}
 	if (rc == 0)
-		rc = check_records(t, &c, rev);
+		rc = check_records(t, &c, rev, &cctx);
 	if (rc == 0)
-		rc = check_index(t, &c, FCDB__DB_BY_ARN);
+		rc = check_index(t, &c, FCDB__DB_BY_ARN, &cctx);
 	if (rc == 0)
-		rc = check_index(t, &c, FCDB__DB_BY_ID);
+		rc = check_index(t, &c, FCDB__DB_BY_ID, &cctx);
 	fcdb__store_read_end(db->store, t);
 	if (problems)
 		*problems = c.problems;

@@ -78,6 +78,207 @@ void fcdb__codec_set_revision(void *data, size_t len, uint64_t revision)
 	store_be64(rec + 8, record_hash(rec, len));
 }
 
+/* ---- compact encodings ----
+ *
+ * Some strings of the service's shape have a fixed syntax and are stored
+ * smaller: times as seconds since the epoch (5 bytes instead of 21), a
+ * lower-case functionId as 16 binary bytes (18 instead of 37), a
+ * codeChecksum as an unsigned integer (9 instead of up to 21), and the
+ * functionArn not at all: it is derived from the store's region and
+ * account and the functionName.  Each compact form is used only when it
+ * renders back to exactly the same text; otherwise the string is kept.
+ */
+
+enum { ENC_PLAIN = 0, ENC_TIME, ENC_UUID, ENC_CHECKSUM, ENC_DERIVED };
+
+static int field_enc(const fcdb__field *f, int top)
+{
+	switch (f->rule) {
+	case FCDB__R_TIME:
+		return ENC_TIME;
+	case FCDB__R_UUID:
+		return ENC_UUID;
+	case FCDB__R_CHECKSUM:
+		return ENC_CHECKSUM;
+	case FCDB__R_FUNCTION_ARN:
+		return top ? ENC_DERIVED : ENC_PLAIN;
+	default:
+		return ENC_PLAIN;
+	}
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	int64_t era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m + (m > 2 ? (unsigned)-3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+void fcdb__codec_format_time(char out[21], uint64_t t)
+{
+	int64_t z = (int64_t)(t / 86400) + 719468, era, yy;
+	unsigned doe, yoe, doy, mp, d, m, sec = (unsigned)(t % 86400);
+	unsigned v[6];
+	int i, k;
+
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = (unsigned)(z - era * 146097);
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	yy = (int64_t)yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	d = doy - (153 * mp + 2) / 5 + 1;
+	m = mp < 10 ? mp + 3 : mp - 9;
+	yy += m <= 2;
+	if (yy > 9999)
+		yy = 9999;
+	v[0] = (unsigned)yy;
+	v[1] = m;
+	v[2] = d;
+	v[3] = sec / 3600;
+	v[4] = sec / 60 % 60;
+	v[5] = sec % 60;
+	out[0] = (char)('0' + v[0] / 1000);
+	out[1] = (char)('0' + v[0] / 100 % 10);
+	out[2] = (char)('0' + v[0] / 10 % 10);
+	out[3] = (char)('0' + v[0] % 10);
+	for (i = 1, k = 4; i < 6; i++) {
+		out[k++] = "--T::"[i - 1];
+		out[k++] = (char)('0' + v[i] / 10);
+		out[k++] = (char)('0' + v[i] % 10);
+	}
+	out[19] = 'Z';
+	out[20] = '\0';
+}
+
+/* "YYYY-MM-DDThh:mm:ssZ" from 1970 on, when it renders back exactly. */
+static int time_pack(const char *s, size_t len, uint64_t *out)
+{
+	char back[21];
+	unsigned v[6];
+	int64_t days;
+	static const int at[6] = { 0, 5, 8, 11, 14, 17 };
+	static const int width[6] = { 4, 2, 2, 2, 2, 2 };
+
+	if (len != 20)
+		return 0;
+	for (int i = 0; i < 6; i++) {
+		v[i] = 0;
+		for (int k = 0; k < width[i]; k++) {
+			char c = s[at[i] + k];
+
+			if (c < '0' || c > '9')
+				return 0;
+			v[i] = v[i] * 10 + (unsigned)(c - '0');
+		}
+	}
+	if (v[0] < 1970 || v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31 ||
+	    v[3] > 23 || v[4] > 59 || v[5] > 59)
+		return 0;
+	days = days_from_civil(v[0], v[1], v[2]);
+	if (days < 0)
+		return 0;
+	*out = (uint64_t)days * 86400 + v[3] * 3600 + v[4] * 60 + v[5];
+	fcdb__codec_format_time(back, *out);
+	return memcmp(back, s, 20) == 0;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* A lower-case 8-4-4-4-12 UUID as 16 bytes. */
+static int uuid_pack(const char *s, size_t len, uint8_t out[16])
+{
+	size_t i, k = 0;
+
+	if (len != 36)
+		return 0;
+	for (i = 0; i < 36; i++) {
+		int hi, lo;
+
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return 0;
+			continue;
+		}
+		hi = hexval(s[i]);
+		lo = hexval(s[i + 1]);
+		if (hi < 0 || lo < 0)
+			return 0;
+		out[k++] = (uint8_t)(hi << 4 | lo);
+		i++;
+	}
+	return k == 16;
+}
+
+static void uuid_unpack(char out[37], const uint8_t in[16])
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, k = 0;
+
+	for (i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[k++] = '-';
+		out[k++] = hex[in[i] >> 4];
+		out[k++] = hex[in[i] & 15];
+	}
+	out[36] = '\0';
+}
+
+/* A canonical unsigned decimal (no leading zeros) as an integer. */
+static int checksum_pack(const char *s, size_t len, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (len < 1 || len > 20 || (len > 1 && s[0] == '0'))
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned d = (unsigned)(s[i] - '0');
+
+		if (d > 9 || v > (UINT64_MAX - d) / 10)
+			return 0;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 1;
+}
+
+/* The text of a compact value (time, uuid, checksum) into out (>= 40). */
+static int compact_text(int enc, const msgpack_object *o, char *out,
+                        size_t *len)
+{
+	if (enc == ENC_TIME && o->type == MSGPACK_OBJECT_POSITIVE_INTEGER &&
+	    o->via.u64 <= 253402300799ull) {
+		fcdb__codec_format_time(out, o->via.u64);
+		*len = 20;
+		return 1;
+	}
+	if (enc == ENC_UUID && o->type == MSGPACK_OBJECT_BIN &&
+	    o->via.bin.size == 16) {
+		uuid_unpack(out, (const uint8_t *)o->via.bin.ptr);
+		*len = 36;
+		return 1;
+	}
+	if (enc == ENC_CHECKSUM && o->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
+		*len = fcdb__u64_to_dec(out, o->via.u64);
+		return 1;
+	}
+	return 0;
+}
+
 /* ---- encoding ---- */
 
 static void pack_str(msgpack_packer *pk, const char *s, size_t len)
@@ -126,30 +327,60 @@ static void pack_generic(msgpack_packer *pk, const fcdb__node *n)
 }
 
 static void pack_object(msgpack_packer *pk, const fcdb__schema *s,
-                        const fcdb__node *obj);
+                        const fcdb__node *obj, int top);
 
 static void pack_value(msgpack_packer *pk, const fcdb__field *f,
-                       const fcdb__node *n)
+                       const fcdb__node *n, int top)
 {
 	uint32_t i;
+	uint64_t u;
+	uint8_t id[16];
 
 	switch (f->type) {
+	case FCDB__T_STR:
+		if (n->type == FCDB__STR) {
+			switch (field_enc(f, top)) {
+			case ENC_TIME:
+				if (time_pack(n->v.s, n->len, &u)) {
+					msgpack_pack_uint64(pk, u);
+					return;
+				}
+				break;
+			case ENC_UUID:
+				if (uuid_pack(n->v.s, n->len, id)) {
+					msgpack_pack_bin(pk, 16);
+					msgpack_pack_bin_body(pk, id, 16);
+					return;
+				}
+				break;
+			case ENC_CHECKSUM:
+				if (checksum_pack(n->v.s, n->len, &u)) {
+					msgpack_pack_uint64(pk, u);
+					return;
+				}
+				break;
+			default:
+				break;
+			}
+		}
+		pack_generic(pk, n);
+		break;
 	case FCDB__T_NUM:
 		msgpack_pack_double(pk, n->type == FCDB__INT ? (double)n->v.i
 		                                             : n->v.d);
 		break;
 	case FCDB__T_OBJ:
-		pack_object(pk, f->sub, n);
+		pack_object(pk, f->sub, n, 0);
 		break;
 	case FCDB__T_ARR_OBJ:
 	case FCDB__T_LAYERS:
 		msgpack_pack_array(pk, n->len);
 		for (i = 0; i < n->len; i++)
-			pack_object(pk, f->sub, &n->v.kids[i]);
+			pack_object(pk, f->sub, &n->v.kids[i], 0);
 		break;
 	default:
-		/* strings, integers, booleans, string arrays and maps have
-		   the same shape stored as in JSON */
+		/* integers, booleans, string arrays and maps have the same
+		   shape stored as in JSON */
 		pack_generic(pk, n);
 	}
 }
@@ -157,10 +388,11 @@ static void pack_value(msgpack_packer *pk, const fcdb__field *f,
 /*
  * Members are written in schema order whatever order the input had, then
  * unknown members in input order: one record has one encoding, so equal
- * records have equal bytes.
+ * records have equal bytes.  The envelope's fields and the derived ARN are
+ * not written.
  */
 static void pack_object(msgpack_packer *pk, const fcdb__schema *s,
-                        const fcdb__node *obj)
+                        const fcdb__node *obj, int top)
 {
 	struct slot {
 		const fcdb__field *f;
@@ -175,12 +407,13 @@ static void pack_object(msgpack_packer *pk, const fcdb__schema *s,
 
 		if (m->type == FCDB__NULL)
 			continue;
-		f = fcdb__schema_find(s, m->key);
+		f = fcdb__schema_find_n(s, m->key, m->keylen);
 		if (!f) {
 			unknown++;
 			continue;
 		}
-		if (f->flags & (FCDB__F_HEADER | FCDB__F_INPUT))
+		if ((f->flags & (FCDB__F_HEADER | FCDB__F_INPUT)) ||
+		    field_enc(f, top) == ENC_DERIVED)
 			continue;
 		if (n < sizeof(slots) / sizeof(slots[0])) {
 			/* insertion sort by field number: objects are small */
@@ -196,12 +429,12 @@ static void pack_object(msgpack_packer *pk, const fcdb__schema *s,
 	msgpack_pack_map(pk, count);
 	for (j = 0; j < n; j++) {
 		msgpack_pack_uint8(pk, slots[j].f->num);
-		pack_value(pk, slots[j].f, slots[j].m);
+		pack_value(pk, slots[j].f, slots[j].m, top);
 	}
 	for (i = 0; i < obj->len && unknown; i++) {
 		const fcdb__node *m = &obj->v.kids[i];
 
-		if (m->type == FCDB__NULL || fcdb__schema_find(s, m->key))
+		if (m->type == FCDB__NULL || fcdb__schema_find_n(s, m->key, m->keylen))
 			continue;
 		pack_str(pk, m->key, m->keylen);
 		pack_generic(pk, m);
@@ -236,7 +469,7 @@ int fcdb__codec_encode(fcdb__buf *out, const fcdb__node *record,
 		                       "record to encode has no valid state");
 	fcdb__buf_add(out, zero, sizeof(zero));
 	msgpack_packer_init(&pk, out, buf_write);
-	pack_object(&pk, &fcdb__schema_function, record);
+	pack_object(&pk, &fcdb__schema_function, record, 1);
 	if (out->failed)
 		return fcdb__error_set(FCDB_ENOMEM, NULL, 0, "out of memory");
 	if (out->len > FCDB__RECORD_MAX)
@@ -251,7 +484,139 @@ int fcdb__codec_encode(fcdb__buf *out, const fcdb__node *record,
 	return FCDB_OK;
 }
 
-/* ---- decoding ---- */
+/* ---- unpacking, shared by decode, summary and render ---- */
+
+/*
+ * Bounds check before msgpack-c sees a payload.  msgpack_unpack allocates
+ * an array for the element count a header claims before it reads a single
+ * element, so 30 bytes of garbage claiming 2^31 elements ask for 32 GB.
+ * Every element takes at least one byte, so a payload that claims more
+ * elements (or longer strings) than it has bytes left is damaged: this
+ * walk refuses it without allocating anything.  It only measures; the
+ * decoding proper stays msgpack-c's.
+ */
+static int payload_bounded(const uint8_t *p, size_t len)
+{
+	size_t i = 0, need = 1;
+
+	while (need) {
+		uint64_t n = 0, skip = 0, add = 0;
+		uint8_t b;
+		int w = 0;
+
+		if (i >= len)
+			return 0;
+		need--;
+		b = p[i++];
+		if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3)
+			continue;
+		if (b >= 0x80 && b <= 0x8f) {
+			add = 2u * (b & 0x0fu);
+		} else if (b >= 0x90 && b <= 0x9f) {
+			add = b & 0x0fu;
+		} else if (b >= 0xa0 && b <= 0xbf) {
+			skip = b & 0x1fu;
+		} else {
+			switch (b) {
+			case 0xc4: case 0xd9: w = 1; break;          /* bin8, str8 */
+			case 0xc5: case 0xda: w = 2; break;          /* bin16, str16 */
+			case 0xc6: case 0xdb: w = 4; break;          /* bin32, str32 */
+			case 0xc7: w = 1; skip = 1; break;           /* ext8 */
+			case 0xc8: w = 2; skip = 1; break;           /* ext16 */
+			case 0xc9: w = 4; skip = 1; break;           /* ext32 */
+			case 0xca: case 0xce: case 0xd2: skip = 4; break;
+			case 0xcb: case 0xcf: case 0xd3: skip = 8; break;
+			case 0xcc: case 0xd0: skip = 1; break;
+			case 0xcd: case 0xd1: skip = 2; break;
+			case 0xd4: skip = 2; break;                  /* fixext 1..16 */
+			case 0xd5: skip = 3; break;
+			case 0xd6: skip = 5; break;
+			case 0xd7: skip = 9; break;
+			case 0xd8: skip = 17; break;
+			case 0xdc: w = 2; add = 1; break;            /* array16 */
+			case 0xdd: w = 4; add = 1; break;            /* array32 */
+			case 0xde: w = 2; add = 2; break;            /* map16 */
+			case 0xdf: w = 4; add = 2; break;            /* map32 */
+			default: return 0;                           /* 0xc1 */
+			}
+			if (w) {
+				if (len - i < (size_t)w)
+					return 0;
+				for (int k = 0; k < w; k++)
+					n = (n << 8) | p[i++];
+				if (add)
+					add *= n;
+				else
+					skip += n;
+			}
+		}
+		if (skip > len - i)
+			return 0;
+		i += (size_t)skip;
+		need += (size_t)add;
+		if (need > len - i)
+			return 0;
+	}
+	return 1;
+}
+
+/* Unpack a verified payload into zone; *root is its top-level map. */
+static int unpack(const fcdb__envelope *env, msgpack_zone *zone,
+                  msgpack_object *root)
+{
+	msgpack_unpack_return ur;
+	size_t off = 0;
+
+	if (!payload_bounded(env->payload, env->payload_len))
+		return fcdb__error_set(FCDB_ECORRUPT, NULL, 0, "record payload: "
+		                       "it claims more than it holds");
+	ur = msgpack_unpack((const char *)env->payload, env->payload_len, &off,
+	                    zone, root);
+	if (ur == MSGPACK_UNPACK_SUCCESS && root->type == MSGPACK_OBJECT_MAP)
+		return FCDB_OK;
+	/* msgpack's out-of-memory on a payload of at most 1 MiB also means
+	   it claims more elements than it holds */
+	return fcdb__error_set(FCDB_ECORRUPT, NULL, 0, "record payload: %s",
+	                       ur == MSGPACK_UNPACK_EXTRA_BYTES
+	                       ? "trailing bytes after the payload"
+	                       : ur == MSGPACK_UNPACK_SUCCESS
+	                       ? "not a map" : "not valid MessagePack");
+}
+
+/* The top-level functionName of an unpacked record, or NULL. */
+static const msgpack_object *find_num(const msgpack_object *map, unsigned num)
+{
+	for (uint32_t i = 0; i < map->via.map.size; i++) {
+		const msgpack_object *k = &map->via.map.ptr[i].key;
+
+		if (k->type == MSGPACK_OBJECT_POSITIVE_INTEGER && k->via.u64 == num)
+			return &map->via.map.ptr[i].val;
+	}
+	return NULL;
+}
+
+/* "acs:fc:<region>:<account>:functions/<name>" into the arena. */
+static char *derive_arn(fcdb__arena *a, const fcdb__codec_ctx *ctx,
+                        const char *name, size_t nlen, size_t *len)
+{
+	size_t r = strlen(ctx->region), c = strlen(ctx->account);
+	char *out;
+
+	*len = 19 + r + c + nlen;
+	out = fcdb__arena_alloc(a, *len + 1);
+	if (!out)
+		return NULL;
+	memcpy(out, "acs:fc:", 7);
+	memcpy(out + 7, ctx->region, r);
+	out[7 + r] = ':';
+	memcpy(out + 8 + r, ctx->account, c);
+	memcpy(out + 8 + r + c, ":functions/", 11);
+	memcpy(out + 19 + r + c, name, nlen);
+	out[*len] = '\0';
+	return out;
+}
+
+/* ---- decoding into a node tree ---- */
 
 struct dec {
 	fcdb__arena *a;
@@ -361,17 +726,29 @@ static int dec_generic(struct dec *d, const msgpack_object *o, fcdb__node *n)
 	}
 }
 
-static int dec_object(struct dec *d, const fcdb__schema *s,
-                      const msgpack_object *o, fcdb__node *n);
+static int dec_object_ex(struct dec *d, const fcdb__schema *s,
+                         const msgpack_object *o, fcdb__node *n,
+                         const fcdb__node *extra, size_t nextra, int top);
 
 static int dec_value(struct dec *d, const fcdb__field *f,
-                     const msgpack_object *o, fcdb__node *n)
+                     const msgpack_object *o, fcdb__node *n, int top)
 {
+	char text[40];
+	size_t len;
 	uint32_t i;
 	int rc;
 
 	switch (f->type) {
 	case FCDB__T_STR:
+		if (compact_text(field_enc(f, top), o, text, &len)) {
+			char *copy = fcdb__arena_strndup(d->a, text, len);
+
+			if (!copy)
+				return fcdb__error_set(FCDB_ENOMEM, NULL, 0,
+				                       "out of memory");
+			fcdb__node_set_str(n, copy, len);
+			return 0;
+		}
 		return dec_str(d, o, n);
 	case FCDB__T_INT:
 		if (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER &&
@@ -388,7 +765,7 @@ static int dec_value(struct dec *d, const fcdb__field *f,
 			return corrupt(d, "expected a number");
 		return dec_generic(d, o, n);
 	case FCDB__T_OBJ:
-		return dec_object(d, f->sub, o, n);
+		return dec_object_ex(d, f->sub, o, n, NULL, 0, 0);
 	case FCDB__T_ARR_STR:
 		if (o->type != MSGPACK_OBJECT_ARRAY)
 			return corrupt(d, "expected an array");
@@ -402,8 +779,8 @@ static int dec_value(struct dec *d, const fcdb__field *f,
 			return corrupt(d, "expected an array");
 		rc = alloc_kids(d, n, o->via.array.size, FCDB__ARR);
 		for (i = 0; !rc && i < o->via.array.size; i++)
-			rc = dec_object(d, f->sub, &o->via.array.ptr[i],
-			                &n->v.kids[i]);
+			rc = dec_object_ex(d, f->sub, &o->via.array.ptr[i],
+			                   &n->v.kids[i], NULL, 0, 0);
 		return rc;
 	case FCDB__T_MAP:
 		if (o->type != MSGPACK_OBJECT_MAP)
@@ -421,29 +798,23 @@ static int dec_value(struct dec *d, const fcdb__field *f,
 	}
 }
 
-/*
- * Decode a map keyed by field numbers into members in schema order; for
- * the Function, `extra` members (state, lastUpdateStatus from the
- * envelope) are slotted in by their field numbers.
- */
-static int dec_object_ex(struct dec *d, const fcdb__schema *s,
-                         const msgpack_object *o, fcdb__node *n,
-                         const fcdb__node *extra, size_t nextra)
+/* Stored values of a map by field number; *unknown counts string keys. */
+static int slot_map(struct dec *d, const fcdb__schema *s,
+                    const msgpack_object *o, const msgpack_object **slot,
+                    uint32_t *count, uint32_t *unknown)
 {
-	const msgpack_object *slot_val[64];
-	const char *saved = d->what;
-	uint32_t i, count = 0, unknown = 0, k;
 	const fcdb__field *f;
-	int rc;
+	uint32_t i;
 
 	if (o->type != MSGPACK_OBJECT_MAP)
 		return corrupt(d, "expected a map");
-	memset(slot_val, 0, sizeof(slot_val));
+	memset(slot, 0, sizeof(*slot) * 64);
+	*count = *unknown = 0;
 	for (i = 0; i < o->via.map.size; i++) {
 		const msgpack_object *key = &o->via.map.ptr[i].key;
 
 		if (key->type == MSGPACK_OBJECT_STR) {
-			unknown++;
+			(*unknown)++;
 			continue;
 		}
 		if (key->type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
@@ -451,30 +822,50 @@ static int dec_object_ex(struct dec *d, const fcdb__schema *s,
 		    !(f = fcdb__schema_by_num(s, (unsigned)key->via.u64)) ||
 		    (f->flags & FCDB__F_HEADER))
 			return corrupt(d, "unknown field number");
-		if (slot_val[key->via.u64])
+		if (slot[key->via.u64])
 			return corrupt(d, "field stored twice");
-		slot_val[key->via.u64] = &o->via.map.ptr[i].val;
-		count++;
+		slot[key->via.u64] = &o->via.map.ptr[i].val;
+		(*count)++;
 	}
+	return 0;
+}
+
+/*
+ * Decode a map keyed by field numbers into members in schema order; for
+ * the Function, `extra` members (state, lastUpdateStatus from the
+ * envelope, the derived functionArn) are slotted in by name.
+ */
+static int dec_object_ex(struct dec *d, const fcdb__schema *s,
+                         const msgpack_object *o, fcdb__node *n,
+                         const fcdb__node *extra, size_t nextra, int top)
+{
+	const msgpack_object *slot_val[64];
+	const char *saved = d->what;
+	uint32_t i, count, unknown, k;
+	const fcdb__field *f;
+	int rc;
+
+	rc = slot_map(d, s, o, slot_val, &count, &unknown);
+	if (rc)
+		return rc;
 	rc = alloc_kids(d, n, count + unknown + (uint32_t)nextra, FCDB__OBJ);
 	if (rc)
 		return rc;
-	/* Schema order: walk the table, taking stored values and extras. */
 	k = 0;
 	for (i = 0; i < s->count; i++) {
 		f = &s->fields[i];
-		if (f->flags & FCDB__F_HEADER) {
+		if (!f->num)
+			continue;
+		if (!slot_val[f->num]) {
 			for (size_t e = 0; e < nextra; e++)
 				if (strcmp(extra[e].key, f->name) == 0)
 					n->v.kids[k++] = extra[e];
 			continue;
 		}
-		if (!f->num || !slot_val[f->num])
-			continue;
 		n->v.kids[k].key = f->name;
-		n->v.kids[k].keylen = (uint32_t)strlen(f->name);
+		n->v.kids[k].keylen = f->namelen;
 		d->what = f->name;
-		rc = dec_value(d, f, slot_val[f->num], &n->v.kids[k]);
+		rc = dec_value(d, f, slot_val[f->num], &n->v.kids[k], top);
 		d->what = saved;
 		if (rc)
 			return rc;
@@ -496,133 +887,395 @@ static int dec_object_ex(struct dec *d, const fcdb__schema *s,
 	return 0;
 }
 
-static int dec_object(struct dec *d, const fcdb__schema *s,
-                      const msgpack_object *o, fcdb__node *n)
-{
-	return dec_object_ex(d, s, o, n, NULL, 0);
-}
-
-/*
- * Bounds check before msgpack-c sees a payload.  msgpack_unpack allocates
- * an array for the element count a header claims before it reads a single
- * element, so 30 bytes of garbage claiming 2^31 elements ask for 32 GB.
- * Every element takes at least one byte, so a payload that claims more
- * elements (or longer strings) than it has bytes left is damaged: this
- * walk refuses it without allocating anything.  It only measures; the
- * decoding proper stays msgpack-c's.
- */
-static int payload_bounded(const uint8_t *p, size_t len)
-{
-	size_t i = 0, need = 1;
-
-	while (need) {
-		uint64_t n = 0, skip = 0, add = 0;
-		uint8_t b;
-		int w = 0;
-
-		if (i >= len)
-			return 0;
-		need--;
-		b = p[i++];
-		if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3)
-			continue;
-		if (b >= 0x80 && b <= 0x8f) {
-			add = 2u * (b & 0x0fu);
-		} else if (b >= 0x90 && b <= 0x9f) {
-			add = b & 0x0fu;
-		} else if (b >= 0xa0 && b <= 0xbf) {
-			skip = b & 0x1fu;
-		} else {
-			switch (b) {
-			case 0xc4: case 0xd9: w = 1; break;          /* bin8, str8 */
-			case 0xc5: case 0xda: w = 2; break;          /* bin16, str16 */
-			case 0xc6: case 0xdb: w = 4; break;          /* bin32, str32 */
-			case 0xc7: w = 1; skip = 1; break;           /* ext8 */
-			case 0xc8: w = 2; skip = 1; break;           /* ext16 */
-			case 0xc9: w = 4; skip = 1; break;           /* ext32 */
-			case 0xca: case 0xce: case 0xd2: skip = 4; break;
-			case 0xcb: case 0xcf: case 0xd3: skip = 8; break;
-			case 0xcc: case 0xd0: skip = 1; break;
-			case 0xcd: case 0xd1: skip = 2; break;
-			case 0xd4: skip = 2; break;                  /* fixext 1..16 */
-			case 0xd5: skip = 3; break;
-			case 0xd6: skip = 5; break;
-			case 0xd7: skip = 9; break;
-			case 0xd8: skip = 17; break;
-			case 0xdc: w = 2; add = 1; break;            /* array16 */
-			case 0xdd: w = 4; add = 1; break;            /* array32 */
-			case 0xde: w = 2; add = 2; break;            /* map16 */
-			case 0xdf: w = 4; add = 2; break;            /* map32 */
-			default: return 0;                           /* 0xc1 */
-			}
-			if (w) {
-				if (len - i < (size_t)w)
-					return 0;
-				for (int k = 0; k < w; k++)
-					n = (n << 8) | p[i++];
-				if (add)
-					add *= n;
-				else
-					skip += n;
-			}
-		}
-		if (skip > len - i)
-			return 0;
-		i += (size_t)skip;
-		need += (size_t)add;
-		if (need > len - i)
-			return 0;
-	}
-	return 1;
-}
-
 int fcdb__codec_decode(fcdb__arena *a, const fcdb__envelope *env,
-                       fcdb__node **out)
+                       const fcdb__codec_ctx *ctx, fcdb__node **out)
 {
 	msgpack_zone zone;
 	msgpack_object obj;
-	msgpack_unpack_return ur;
-	fcdb__node extra[2], *root;
+	const msgpack_object *name;
+	fcdb__node extra[3], *root;
 	struct dec d = { a, "" };
-	size_t off = 0;
+	size_t nextra = 2, len;
+	const char *st = fcdb_state_name((fcdb_state)env->state);
+	const char *us = fcdb_update_status_name((fcdb_update_status)env->status);
 	int rc;
 
 	*out = NULL;
 	memset(extra, 0, sizeof(extra));
 	fcdb__node_set_key(&extra[0], "lastUpdateStatus");
-	fcdb__node_set_str(&extra[0],
-	                   fcdb_update_status_name((fcdb_update_status)env->status),
-	                   strlen(fcdb_update_status_name(
-	                          (fcdb_update_status)env->status)));
+	fcdb__node_set_str(&extra[0], us, strlen(us));
 	fcdb__node_set_key(&extra[1], "state");
-	fcdb__node_set_str(&extra[1], fcdb_state_name((fcdb_state)env->state),
-	                   strlen(fcdb_state_name((fcdb_state)env->state)));
+	fcdb__node_set_str(&extra[1], st, strlen(st));
 	root = fcdb__arena_alloc(a, sizeof(*root));
 	if (!root)
 		return fcdb__error_set(FCDB_ENOMEM, NULL, 0, "out of memory");
 	memset(root, 0, sizeof(*root));
 	if (!msgpack_zone_init(&zone, 4096))
 		return fcdb__error_set(FCDB_ENOMEM, NULL, 0, "out of memory");
-	if (!payload_bounded(env->payload, env->payload_len)) {
-		msgpack_zone_destroy(&zone);
-		return corrupt(&d, "payload claims more than it holds");
+	rc = unpack(env, &zone, &obj);
+	if (rc == 0) {
+		name = find_num(&obj, FCDB__FN_FUNCTION_NAME);
+		if (name && name->type == MSGPACK_OBJECT_STR &&
+		    !find_num(&obj, FCDB__FN_FUNCTION_ARN)) {
+			char *arn = derive_arn(a, ctx, name->via.str.ptr,
+			                       name->via.str.size, &len);
+
+			if (!arn) {
+				rc = fcdb__error_set(FCDB_ENOMEM, NULL, 0,
+				                     "out of memory");
+			} else {
+				fcdb__node_set_key(&extra[2], "functionArn");
+				fcdb__node_set_str(&extra[2], arn, len);
+				nextra = 3;
+			}
+		}
 	}
-	ur = msgpack_unpack((const char *)env->payload, env->payload_len, &off,
-	                    &zone, &obj);
-	if (ur == MSGPACK_UNPACK_NOMEM_ERROR) {
-		/* a payload of at most 1 MiB that needs more memory than we
-		   have claims more elements than it holds */
-		rc = corrupt(&d, "payload claims more elements than it holds");
-	} else if (ur != MSGPACK_UNPACK_SUCCESS) {
-		rc = corrupt(&d, ur == MSGPACK_UNPACK_EXTRA_BYTES
-		                 ? "trailing bytes after the payload"
-		                 : "payload is not valid MessagePack");
-	} else {
-		rc = dec_object_ex(&d, &fcdb__schema_function, &obj, root,
-		                   extra, 2);
-	}
+	if (rc == 0)
+		rc = dec_object_ex(&d, &fcdb__schema_function, &obj, root, extra,
+		                   nextra, 1);
 	msgpack_zone_destroy(&zone);
 	if (rc == 0)
 		*out = root;
+	return rc;
+}
+
+/* ---- the summary: top-level scalars only ---- */
+
+int fcdb__codec_summary(fcdb__arena *a, const fcdb__envelope *env,
+                        const fcdb__codec_ctx *ctx, fcdb__summary *out)
+{
+	msgpack_zone zone;
+	msgpack_object obj;
+	uint32_t i;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!msgpack_zone_init(&zone, 4096))
+		return fcdb__error_set(FCDB_ENOMEM, NULL, 0, "out of memory");
+	rc = unpack(env, &zone, &obj);
+	for (i = 0; rc == 0 && i < obj.via.map.size; i++) {
+		const msgpack_object *key = &obj.via.map.ptr[i].key;
+		const msgpack_object *val = &obj.via.map.ptr[i].val;
+		const fcdb__field *f = NULL;
+		unsigned num;
+		char text[40], *copy;
+		size_t len;
+
+		if (key->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+			continue; /* unknown fields have string keys */
+		if (key->via.u64 > FCDB__FN_MAX ||
+		    !(f = fcdb__schema_by_num(&fcdb__schema_function,
+		                              (unsigned)key->via.u64)))
+			rc = fcdb__error_set(FCDB_ECORRUPT, NULL, 0, "record "
+			                     "payload: unknown field number");
+		if (rc || !f)
+			break;
+		num = f->num;
+		switch (f->type) {
+		case FCDB__T_STR:
+			if (compact_text(field_enc(f, 1), val, text, &len)) {
+				copy = fcdb__arena_strndup(a, text, len);
+			} else if (val->type == MSGPACK_OBJECT_STR) {
+				copy = fcdb__arena_strndup(a, val->via.str.ptr,
+				                           val->via.str.size);
+			} else {
+				rc = fcdb__error_set(FCDB_ECORRUPT, f->name, 0,
+				                     "record payload: expected a "
+				                     "string in %s", f->name);
+				break;
+			}
+			if (!copy)
+				rc = fcdb__error_set(FCDB_ENOMEM, NULL, 0,
+				                     "out of memory");
+			out->str[num] = copy;
+			break;
+		case FCDB__T_INT:
+			if (val->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+				out->i[num] = (int64_t)val->via.u64;
+			else if (val->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
+				out->i[num] = val->via.i64;
+			else
+				rc = fcdb__error_set(FCDB_ECORRUPT, f->name, 0,
+				                     "record payload: expected an "
+				                     "integer in %s", f->name);
+			break;
+		case FCDB__T_NUM:
+			if (val->type == MSGPACK_OBJECT_FLOAT64 ||
+			    val->type == MSGPACK_OBJECT_FLOAT32)
+				out->cpu = val->via.f64;
+			else
+				rc = fcdb__error_set(FCDB_ECORRUPT, f->name, 0,
+				                     "record payload: expected a "
+				                     "number in %s", f->name);
+			break;
+		case FCDB__T_BOOL:
+			out->i[num] = val->type == MSGPACK_OBJECT_BOOLEAN &&
+			              val->via.boolean;
+			break;
+		default:
+			break;
+		}
+		out->has |= 1ull << num;
+	}
+	if (rc == 0 && out->str[FCDB__FN_FUNCTION_NAME] &&
+	    !out->str[FCDB__FN_FUNCTION_ARN]) {
+		size_t len;
+		const char *name = out->str[FCDB__FN_FUNCTION_NAME];
+
+		out->str[FCDB__FN_FUNCTION_ARN] = derive_arn(a, ctx, name,
+		                                             strlen(name), &len);
+		if (!out->str[FCDB__FN_FUNCTION_ARN])
+			rc = fcdb__error_set(FCDB_ENOMEM, NULL, 0, "out of memory");
+		out->has |= 1ull << FCDB__FN_FUNCTION_ARN;
+	}
+	msgpack_zone_destroy(&zone);
+	return rc;
+}
+
+/* ---- rendering JSON straight from the payload ---- */
+
+struct ren {
+	fcdb__jw *w;
+	int mask;
+	int depth;
+};
+
+static int ren_corrupt(const char *why)
+{
+	return fcdb__error_set(FCDB_ECORRUPT, NULL, 0, "record payload: %s", why);
+}
+
+static int ren_generic(struct ren *r, const msgpack_object *o)
+{
+	uint32_t i;
+	int rc;
+
+	switch (o->type) {
+	case MSGPACK_OBJECT_NIL:
+		fcdb__jw_null(r->w);
+		return 0;
+	case MSGPACK_OBJECT_BOOLEAN:
+		fcdb__jw_bool(r->w, o->via.boolean);
+		return 0;
+	case MSGPACK_OBJECT_POSITIVE_INTEGER:
+		fcdb__jw_uint(r->w, o->via.u64);
+		return 0;
+	case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+		fcdb__jw_int(r->w, o->via.i64);
+		return 0;
+	case MSGPACK_OBJECT_FLOAT32:
+	case MSGPACK_OBJECT_FLOAT64:
+		fcdb__jw_double(r->w, o->via.f64);
+		return 0;
+	case MSGPACK_OBJECT_STR:
+		fcdb__jw_str(r->w, o->via.str.ptr, o->via.str.size);
+		return 0;
+	case MSGPACK_OBJECT_ARRAY:
+		fcdb__jw_open(r->w, '[');
+		for (i = 0; i < o->via.array.size; i++)
+			if ((rc = ren_generic(r, &o->via.array.ptr[i])))
+				return rc;
+		fcdb__jw_close(r->w, ']');
+		return 0;
+	case MSGPACK_OBJECT_MAP:
+		fcdb__jw_open(r->w, '{');
+		for (i = 0; i < o->via.map.size; i++) {
+			const msgpack_object *k = &o->via.map.ptr[i].key;
+
+			if (k->type != MSGPACK_OBJECT_STR)
+				return ren_corrupt("a map key is not a string");
+			fcdb__jw_key(r->w, k->via.str.ptr, k->via.str.size);
+			if ((rc = ren_generic(r, &o->via.map.ptr[i].val)))
+				return rc;
+		}
+		fcdb__jw_close(r->w, '}');
+		return 0;
+	default:
+		return ren_corrupt("unexpected MessagePack type");
+	}
+}
+
+static int ren_object(struct ren *r, const fcdb__schema *s,
+                      const msgpack_object *o, const fcdb__envelope *env,
+                      const char *arn, size_t arn_len, int with_revision);
+
+static int ren_value(struct ren *r, const fcdb__field *f,
+                     const msgpack_object *o, int top)
+{
+	char text[40];
+	size_t len;
+	uint32_t i;
+	int rc;
+
+	switch (f->type) {
+	case FCDB__T_STR:
+		if (compact_text(field_enc(f, top), o, text, &len)) {
+			fcdb__jw_str(r->w, text, len);
+			return 0;
+		}
+		if (o->type != MSGPACK_OBJECT_STR)
+			return ren_corrupt("expected a string");
+		if (r->mask && (f->flags & FCDB__F_SECRET))
+			fcdb__jw_masked(r->w, o->via.str.ptr, o->via.str.size);
+		else
+			fcdb__jw_str(r->w, o->via.str.ptr, o->via.str.size);
+		return 0;
+	case FCDB__T_INT:
+		if (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER &&
+		    o->type != MSGPACK_OBJECT_NEGATIVE_INTEGER)
+			return ren_corrupt("expected an integer");
+		return ren_generic(r, o);
+	case FCDB__T_BOOL:
+		if (o->type != MSGPACK_OBJECT_BOOLEAN)
+			return ren_corrupt("expected a boolean");
+		return ren_generic(r, o);
+	case FCDB__T_NUM:
+		if (o->type != MSGPACK_OBJECT_FLOAT64 &&
+		    o->type != MSGPACK_OBJECT_FLOAT32)
+			return ren_corrupt("expected a number");
+		return ren_generic(r, o);
+	case FCDB__T_OBJ:
+		return ren_object(r, f->sub, o, NULL, NULL, 0, 0);
+	case FCDB__T_ARR_STR:
+		if (o->type != MSGPACK_OBJECT_ARRAY)
+			return ren_corrupt("expected an array");
+		fcdb__jw_open(r->w, '[');
+		for (i = 0; i < o->via.array.size; i++) {
+			const msgpack_object *e = &o->via.array.ptr[i];
+
+			if (e->type != MSGPACK_OBJECT_STR)
+				return ren_corrupt("expected a string");
+			fcdb__jw_str(r->w, e->via.str.ptr, e->via.str.size);
+		}
+		fcdb__jw_close(r->w, ']');
+		return 0;
+	case FCDB__T_ARR_OBJ:
+	case FCDB__T_LAYERS:
+		if (o->type != MSGPACK_OBJECT_ARRAY)
+			return ren_corrupt("expected an array");
+		fcdb__jw_open(r->w, '[');
+		for (i = 0; i < o->via.array.size; i++)
+			if ((rc = ren_object(r, f->sub, &o->via.array.ptr[i], NULL,
+			                     NULL, 0, 0)))
+				return rc;
+		fcdb__jw_close(r->w, ']');
+		return 0;
+	case FCDB__T_MAP:
+		if (o->type != MSGPACK_OBJECT_MAP)
+			return ren_corrupt("expected a map");
+		return ren_generic(r, o);
+	default:
+		return ren_corrupt("unknown field type");
+	}
+}
+
+/* A map keyed by field numbers, members in schema order; at the top, the
+   envelope's states and the derived ARN in their places. */
+static int ren_object(struct ren *r, const fcdb__schema *s,
+                      const msgpack_object *o, const fcdb__envelope *env,
+                      const char *arn, size_t arn_len, int with_revision)
+{
+	const msgpack_object *slot[64];
+	struct dec d = { NULL, "" };
+	uint32_t count, unknown, i;
+	int top = env != NULL, rc;
+
+	if (++r->depth > FCDB__JW_DEPTH - 4)
+		return ren_corrupt("nested too deep");
+	rc = slot_map(&d, s, o, slot, &count, &unknown);
+	if (rc)
+		return rc;
+	fcdb__jw_open(r->w, '{');
+	for (i = 0; i < s->count; i++) {
+		const fcdb__field *f = &s->fields[i];
+
+		if (!f->num)
+			continue;
+		if (top && (f->flags & FCDB__F_HEADER)) {
+			const char *v = f->num == FCDB__FN_STATE
+			        ? fcdb_state_name((fcdb_state)env->state)
+			        : fcdb_update_status_name(
+			                  (fcdb_update_status)env->status);
+
+			fcdb__jw_key_plain(r->w, f->name, f->namelen);
+			fcdb__jw_str(r->w, v, strlen(v));
+			continue;
+		}
+		if (!slot[f->num]) {
+			if (top && f->num == FCDB__FN_FUNCTION_ARN && arn) {
+				fcdb__jw_key_plain(r->w, f->name, f->namelen);
+				fcdb__jw_str(r->w, arn, arn_len);
+			}
+			continue;
+		}
+		fcdb__jw_key_plain(r->w, f->name, f->namelen);
+		if ((rc = ren_value(r, f, slot[f->num], top)))
+			return rc;
+	}
+	for (i = 0; i < o->via.map.size && unknown; i++) {
+		const msgpack_object *k = &o->via.map.ptr[i].key;
+
+		if (k->type != MSGPACK_OBJECT_STR)
+			continue;
+		fcdb__jw_key(r->w, k->via.str.ptr, k->via.str.size);
+		if ((rc = ren_generic(r, &o->via.map.ptr[i].val)))
+			return rc;
+	}
+	if (top && with_revision) {
+		fcdb__jw_key(r->w, "revision", 8);
+		fcdb__jw_uint(r->w, env->revision);
+	}
+	fcdb__jw_close(r->w, '}');
+	r->depth--;
+	return 0;
+}
+
+int fcdb__codec_render(fcdb__buf *out, const fcdb__envelope *env,
+                       const fcdb__codec_ctx *ctx,
+                       const fcdb__render_opts *o)
+{
+	msgpack_zone zone;
+	msgpack_object obj;
+	const msgpack_object *name;
+	fcdb__jw w;
+	struct ren r;
+	char arn[700];
+	size_t arn_len = 0;
+	int rc;
+
+	if (!msgpack_zone_init(&zone, 4096))
+		return fcdb__error_set(FCDB_ENOMEM, NULL, 0, "out of memory");
+	rc = unpack(env, &zone, &obj);
+	if (rc == 0) {
+		name = find_num(&obj, FCDB__FN_FUNCTION_NAME);
+		if (name && name->type == MSGPACK_OBJECT_STR) {
+			size_t rl = strlen(ctx->region), cl = strlen(ctx->account);
+
+			arn_len = 19 + rl + cl + name->via.str.size;
+			if (arn_len < sizeof(arn)) {
+				memcpy(arn, "acs:fc:", 7);
+				memcpy(arn + 7, ctx->region, rl);
+				arn[7 + rl] = ':';
+				memcpy(arn + 8 + rl, ctx->account, cl);
+				memcpy(arn + 8 + rl + cl, ":functions/", 11);
+				memcpy(arn + 19 + rl + cl, name->via.str.ptr,
+				       name->via.str.size);
+			} else {
+				arn_len = 0;
+			}
+		}
+		memset(&w, 0, sizeof(w));
+		fcdb__jw_init(&w, out, o->pretty);
+		r.w = &w;
+		r.mask = o->mask_secrets;
+		r.depth = 0;
+		rc = ren_object(&r, &fcdb__schema_function, &obj, env,
+		                arn_len ? arn : NULL, arn_len, o->with_revision);
+		if (rc == 0)
+			fcdb__jw_end(&w);
+	}
+	msgpack_zone_destroy(&zone);
+	if (rc == 0 && out->failed)
+		rc = fcdb__error_set(FCDB_ENOMEM, NULL, 0, "out of memory");
 	return rc;
 }

@@ -32,6 +32,7 @@
 #define FCDB__FORMAT_VERSION 1
 #define FCDB__ENVELOPE_SIZE 24
 #define FCDB__RECORD_MAX (1024 * 1024)
+#define FCDB__SUMMARY_FIELDS 49 /* top-level field numbers 0..48 */
 
 typedef struct fcdb__envelope {
 	uint8_t version;
@@ -56,10 +57,48 @@ int fcdb__codec_encode(fcdb__buf *out, const fcdb__node *record,
 /* Write `revision` into an encoded record and rehash it. */
 void fcdb__codec_set_revision(void *rec, size_t len, uint64_t revision);
 
+/* What a record needs from its store to render: the derived ARN is
+   acs:fc:<region>:<account>:functions/<functionName>. */
+typedef struct fcdb__codec_ctx {
+	const char *region;
+	const char *account;
+} fcdb__codec_ctx;
+
 /* Decode a verified record into a tree in schema order with state and
-   lastUpdateStatus put back from the envelope.  FCDB_ECORRUPT when the
-   payload does not match the schema, FCDB_ENOMEM. */
+   lastUpdateStatus put back from the envelope and functionArn derived.
+   FCDB_ECORRUPT when the payload does not match the schema, FCDB_ENOMEM. */
 int fcdb__codec_decode(fcdb__arena *a, const fcdb__envelope *env,
-                       fcdb__node **out);
+                       const fcdb__codec_ctx *ctx, fcdb__node **out);
+
+/*
+ * The top-level scalars of a verified record, without decoding nested
+ * objects: strings (compact ones as their text, the derived ARN too) as
+ * NUL-terminated copies in `a`, integers, cpu, and a bit per field number
+ * present.  For typed access on hot read paths.
+ */
+typedef struct fcdb__summary {
+	const char *str[FCDB__SUMMARY_FIELDS];
+	int64_t i[FCDB__SUMMARY_FIELDS];
+	double cpu;
+	uint64_t has;
+} fcdb__summary;
+
+int fcdb__codec_summary(fcdb__arena *a, const fcdb__envelope *env,
+                        const fcdb__codec_ctx *ctx, fcdb__summary *out);
+
+typedef struct fcdb__render_opts {
+	int pretty;
+	int mask_secrets;
+	int with_revision;
+} fcdb__render_opts;
+
+/* Append the record's JSON to `out`, straight from the MessagePack
+   payload (no node tree).  FCDB_OK, FCDB_ECORRUPT, FCDB_ENOMEM. */
+int fcdb__codec_render(fcdb__buf *out, const fcdb__envelope *env,
+                       const fcdb__codec_ctx *ctx,
+                       const fcdb__render_opts *o);
+
+/* "YYYY-MM-DDThh:mm:ssZ" of seconds since the epoch (out: 21 bytes). */
+void fcdb__codec_format_time(char out[21], uint64_t t);
 
 #endif

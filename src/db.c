@@ -69,8 +69,25 @@ int fcdb__meta_revision(fcdb__txn *t, uint64_t *out)
 	int rc = meta_get(t, "revision", &v);
 
 	*out = 0;
-	if (rc == FCDB_ENOTFOUND)
-		return FCDB_OK;
+	if (rc == FCDB_ENOTFOUND) {
+		/* Only a store that never changed has no revision.  Read as
+		   0, a damaged key would restart the revisions and let a stale
+		   expected revision match again. */
+		fcdb__cursor *cur = NULL;
+		fcdb__val k;
+
+		rc = fcdb__cursor_open(t, FCDB__DB_FUNCTIONS, &cur);
+		if (rc == 0)
+			rc = fcdb__cursor_seek(cur, NULL, 0, &k, NULL);
+		fcdb__cursor_close(cur);
+		if (rc == FCDB_ENOTFOUND)
+			return FCDB_OK;
+		if (rc)
+			return rc;
+		return fcdb__error_set(FCDB_ECORRUPT, NULL, 0,
+		                       "meta: the store revision is missing, "
+		                       "but the store holds functions");
+	}
 	if (rc)
 		return rc;
 	if (v.len != 8)
@@ -82,19 +99,25 @@ int fcdb__meta_revision(fcdb__txn *t, uint64_t *out)
 
 int fcdb__meta_bump(fcdb__txn *t, uint64_t *out)
 {
-	uint8_t be[8];
 	uint64_t rev;
 	int rc = fcdb__meta_revision(t, &rev);
 
 	if (rc)
 		return rc;
 	rev++;
-	store_be64(be, rev);
-	rc = meta_put(t, "revision", be, sizeof(be));
+	rc = fcdb__meta_set_revision(t, rev);
 	if (rc)
 		return rc;
 	*out = rev;
 	return FCDB_OK;
+}
+
+int fcdb__meta_set_revision(fcdb__txn *t, uint64_t rev)
+{
+	uint8_t be[8];
+
+	store_be64(be, rev);
+	return meta_put(t, "revision", be, sizeof(be));
 }
 
 void fcdb__now(const fcdb *db, char out[21])

@@ -19,10 +19,15 @@ struct fcdb {
 	void *clock_ctx;
 };
 
-/* Read the store revision inside a transaction. */
+/* Read the store revision inside a transaction.  A store that holds
+   functions but no revision is damaged: FCDB_ECORRUPT. */
 int fcdb__meta_revision(fcdb__txn *t, uint64_t *out);
-/* Bump the store revision inside a write transaction; *out is the new one. */
+/* Bump the store revision inside a write transaction, before the write
+   puts any function; *out is the new one. */
 int fcdb__meta_bump(fcdb__txn *t, uint64_t *out);
+/* Set the store revision inside a write transaction (an import, which
+   read the old one before writing its functions). */
+int fcdb__meta_set_revision(fcdb__txn *t, uint64_t rev);
 /* "YYYY-MM-DDThh:mm:ssZ" for now, by the handle's clock. */
 void fcdb__now(const fcdb *db, char out[21]);
 

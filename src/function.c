@@ -43,85 +43,70 @@ void fcdb_function_free(fcdb_function *fn)
 	free(fn);
 }
 
-void fcdb__function_index(fcdb_function *fn)
-{
-	const fcdb__schema *s = &fcdb__schema_function;
-	const fcdb__node *st, *us;
-	uint32_t i;
-	size_t k = 0;
-
-	memset(fn->top, 0, sizeof(fn->top));
-	for (i = 0; i < fn->root->len; i++) {
-		const fcdb__node *m = &fn->root->v.kids[i];
-		const fcdb__field *f = NULL;
-
-		/* Members come in schema order with the schema's own name
-		   pointers (decoder and builder both use them): a merge walk
-		   with pointer compares finds each field without strcmp. */
-		while (k < s->count && s->fields[k].name != m->key &&
-		       strcmp(s->fields[k].name, m->key) < 0)
-			k++;
-		if (k < s->count && (s->fields[k].name == m->key ||
-		                     strcmp(s->fields[k].name, m->key) == 0))
-			f = &s->fields[k];
-		else
-			f = fcdb__schema_find(s, m->key);
-		if (f && f->num && f->num <= FCDB__FN_MAX)
-			fn->top[f->num] = m;
-	}
-	st = fn->top[FCDB__FN_STATE];
-	us = fn->top[FCDB__FN_LAST_UPDATE_STATUS];
-	if (st && st->type == FCDB__STR)
-		fcdb_state_parse(&fn->state, st->v.s);
-	if (us && us->type == FCDB__STR)
-		fcdb_update_status_parse(&fn->status, us->v.s);
-}
-
 int fcdb__function_load(fcdb_function *fn, const void *rec, size_t len,
-                        const char *name, size_t nlen)
+                        const char *name, size_t nlen,
+                        const fcdb__codec_ctx *ctx)
 {
-	fcdb__envelope env;
-	int rc = fcdb__codec_verify(rec, len, &env);
+	uint8_t *copy;
+	char *region, *account;
+	int rc;
 
+	fn->root = NULL;
+	copy = fcdb__arena_alloc(fn->arena, len ? len : 1);
+	region = fcdb__arena_strndup(fn->arena, ctx->region, strlen(ctx->region));
+	account = fcdb__arena_strndup(fn->arena, ctx->account,
+	                              strlen(ctx->account));
+	if (!copy || !region || !account)
+		return fcdb__error_set(FCDB_ENOMEM, NULL, 0, "out of memory");
+	memcpy(copy, rec, len);
+	fn->rec = copy;
+	fn->rec_len = len;
+	fn->ctx.region = region;
+	fn->ctx.account = account;
+	rc = fcdb__codec_verify(copy, len, &fn->env);
 	if (rc == 0)
-		rc = fcdb__codec_decode(fn->arena, &env, &fn->root);
+		rc = fcdb__codec_summary(fn->arena, &fn->env, &fn->ctx, &fn->sum);
 	if (rc == FCDB_ECORRUPT) {
 		fcdb__error_prefix("function \"%.*s\": ", (int)nlen, name);
 		fcdb__error_field("");
 	}
 	if (rc)
 		return rc;
-	fn->revision = env.revision;
-	fcdb__function_index(fn);
-	fn->state = (fcdb_state)env.state;
-	fn->status = (fcdb_update_status)env.status;
+	fn->revision = fn->env.revision;
+	fn->state = (fcdb_state)fn->env.state;
+	fn->status = (fcdb_update_status)fn->env.status;
 	return FCDB_OK;
 }
 
-const fcdb__node *fcdb__function_secret(const fcdb__node *root)
+int fcdb__function_tree(fcdb_function *fn)
 {
-	const fcdb__node *n = fcdb__node_get(root, "customContainerConfig");
+	int rc = fcdb__codec_decode(fn->arena, &fn->env, &fn->ctx, &fn->root);
+	const char *name = fn->sum.str[FCDB__FN_FUNCTION_NAME];
 
-	n = fcdb__node_get(n, "registryConfig");
-	n = fcdb__node_get(n, "authConfig");
-	n = fcdb__node_get(n, "password");
-	return n && n->type == FCDB__STR ? n : NULL;
+	if (rc == FCDB_ECORRUPT) {
+		fcdb__error_prefix("function \"%s\": ", name ? name : "?");
+		fcdb__error_field("");
+	}
+	return rc;
+}
+
+static fcdb__codec_ctx db_ctx(const fcdb *db)
+{
+	fcdb__codec_ctx c = { db->region, db->account };
+
+	return c;
 }
 
 /* ---- accessors ---- */
 
 static const char *top_str(const fcdb_function *fn, int num)
 {
-	const fcdb__node *n = fn ? fn->top[num] : NULL;
-
-	return n && n->type == FCDB__STR ? n->v.s : NULL;
+	return fn ? fn->sum.str[num] : NULL;
 }
 
 static int64_t top_int(const fcdb_function *fn, int num)
 {
-	const fcdb__node *n = fn ? fn->top[num] : NULL;
-
-	return n && n->type == FCDB__INT ? n->v.i : 0;
+	return fn ? fn->sum.i[num] : 0;
 }
 
 const char *fcdb_function_name(const fcdb_function *fn)
@@ -196,12 +181,7 @@ int32_t fcdb_function_memory_size(const fcdb_function *fn)
 
 double fcdb_function_cpu(const fcdb_function *fn)
 {
-	const fcdb__node *n = fn ? fn->top[FCDB__FN_CPU] : NULL;
-
-	if (!n)
-		return 0;
-	return n->type == FCDB__DOUBLE ? n->v.d
-	       : n->type == FCDB__INT ? (double)n->v.i : 0;
+	return fn ? fn->sum.cpu : 0;
 }
 
 int32_t fcdb_function_timeout(const fcdb_function *fn)
@@ -231,7 +211,7 @@ int64_t fcdb_function_code_size(const fcdb_function *fn)
 
 int fcdb_function_has_code_size(const fcdb_function *fn)
 {
-	return fn && fn->top[FCDB__FN_CODE_SIZE] != NULL;
+	return fn && (fn->sum.has >> FCDB__FN_CODE_SIZE & 1);
 }
 
 const char *fcdb_function_created_time(const fcdb_function *fn)
@@ -246,27 +226,28 @@ const char *fcdb_function_last_modified_time(const fcdb_function *fn)
 
 /* ---- JSON ---- */
 
-static int render(char **out, size_t *len, const fcdb__node *root,
-                  uint64_t revision, unsigned flags)
+static int render(char **out, size_t *len, const fcdb__envelope *env,
+                  const fcdb__codec_ctx *ctx, unsigned flags)
 {
-	fcdb__json_opts o;
+	fcdb__render_opts o;
 	fcdb__buf b;
+	int rc;
 
-	memset(&o, 0, sizeof(o));
 	o.pretty = (flags & FCDB_JSON_PRETTY) != 0;
 	o.with_revision = (flags & FCDB_JSON_REVISION) != 0;
-	o.revision = revision;
-	if (flags & FCDB_JSON_MASK_SECRETS)
-		o.masked = fcdb__function_secret(root);
+	o.mask_secrets = (flags & FCDB_JSON_MASK_SECRETS) != 0;
 	fcdb__buf_init(&b);
-	fcdb__buf_reserve(&b, 2048);
-	fcdb__json_write(&b, root, &o);
-	*out = fcdb__buf_take(&b, len);
-	if (!*out) {
+	fcdb__buf_reserve(&b, env->payload_len * 2 + 256);
+	rc = fcdb__codec_render(&b, env, ctx, &o);
+	if (rc == 0)
+		*out = fcdb__buf_take(&b, len);
+	if (rc || !*out) {
 		fcdb__buf_free(&b);
 		if (len)
 			*len = 0;
-		return fcdb__error_set(FCDB_ENOMEM, NULL, 0, "out of memory");
+		*out = NULL;
+		return rc ? rc : fcdb__error_set(FCDB_ENOMEM, NULL, 0,
+		                                 "out of memory");
 	}
 	return FCDB_OK;
 }
@@ -278,11 +259,11 @@ int fcdb_function_json(char **out, size_t *len, const fcdb_function *fn,
 		*out = NULL;
 	if (len)
 		*len = 0;
-	if (!out || !fn || !fn->root)
+	if (!out || !fn || !fn->rec)
 		return fcdb__error_set(FCDB_EMISUSE, NULL, 0,
 		                       "fcdb_function_json: out and fn are "
 		                       "required");
-	return render(out, len, fn->root, fn->revision, flags);
+	return render(out, len, &fn->env, &fn->ctx, flags);
 }
 
 void fcdb_json_free(char *json)
@@ -322,9 +303,10 @@ static int resolve(fcdb__txn *t, int db, const char *key, fcdb__val *name)
 }
 
 /* Load the record `name` from t into a new function. */
-static int load_named(fcdb__txn *t, const char *name, size_t nlen,
-                      fcdb_function **out)
+static int load_named(const fcdb *db, fcdb__txn *t, const char *name,
+                      size_t nlen, fcdb_function **out)
 {
+	fcdb__codec_ctx ctx = db_ctx(db);
 	fcdb_function *fn;
 	fcdb__val rec;
 	int rc;
@@ -340,7 +322,7 @@ static int load_named(fcdb__txn *t, const char *name, size_t nlen,
 	fn = function_new();
 	if (!fn)
 		return FCDB_ENOMEM;
-	rc = fcdb__function_load(fn, rec.data, rec.len, name, nlen);
+	rc = fcdb__function_load(fn, rec.data, rec.len, name, nlen, &ctx);
 	if (rc) {
 		fcdb_function_free(fn);
 		return rc;
@@ -369,11 +351,11 @@ static int get_by(fcdb *db, fcdb_function **out, int index, const char *key,
 	if (rc)
 		return rc;
 	if (index == FCDB__DB_FUNCTIONS) {
-		rc = load_named(t, key, strlen(key), out);
+		rc = load_named(db, t, key, strlen(key), out);
 	} else {
 		rc = resolve(t, index, key, &name);
 		if (rc == 0)
-			rc = load_named(t, name.data, name.len, out);
+			rc = load_named(db, t, name.data, name.len, out);
 		if (rc == FCDB_ENOTFOUND && fcdb__error_code() == FCDB_ENOTFOUND &&
 		    name.len) {
 			/* the index names a record that is gone */
@@ -423,9 +405,8 @@ int fcdb_function_get_by_id(fcdb *db, fcdb_function **out, const char *id)
 int fcdb_function_get_json(fcdb *db, char **out, size_t *len,
                            const char *name, unsigned int flags)
 {
+	fcdb__codec_ctx ctx;
 	fcdb__envelope env;
-	fcdb__arena arena;
-	fcdb__node *root;
 	fcdb__txn *t;
 	fcdb__val rec;
 	int rc;
@@ -440,23 +421,21 @@ int fcdb_function_get_json(fcdb *db, char **out, size_t *len,
 	rc = check_name_arg(db, name, "fcdb_function_get_json");
 	if (rc)
 		return rc;
+	ctx = db_ctx(db);
 	rc = fcdb__store_read_begin(db->store, &t);
 	if (rc)
 		return rc;
-	fcdb__arena_init(&arena, ARENA_CHUNK);
 	rc = fcdb__txn_get(t, FCDB__DB_FUNCTIONS, name, strlen(name), &rec);
 	if (rc == FCDB_ENOTFOUND)
 		rc = not_found("", name);
 	if (rc == 0)
 		rc = fcdb__codec_verify(rec.data, rec.len, &env);
+	/* rendered straight from the map, inside the read transaction */
 	if (rc == 0)
-		rc = fcdb__codec_decode(&arena, &env, &root);
+		rc = render(out, len, &env, &ctx, flags);
 	if (rc == FCDB_ECORRUPT)
 		fcdb__error_prefix("function \"%.200s\": ", name);
 	fcdb__store_read_end(db->store, t);
-	if (rc == 0)
-		rc = render(out, len, root, env.revision, flags);
-	fcdb__arena_free(&arena);
 	return rc;
 }
 
@@ -546,9 +525,10 @@ static int check_write(fcdb *db, const fcdb_write_options **opts,
  * Hand the written record to the caller, decoded from its stored bytes so
  * that what a write returns is exactly what a later get returns.
  */
-static int hand_out(fcdb_function **out, const fcdb__buf *enc,
-                    const char *name)
+static int hand_out(const fcdb *db, fcdb_function **out,
+                    const fcdb__buf *enc, const char *name)
 {
+	fcdb__codec_ctx ctx = db_ctx(db);
 	fcdb_function *fn;
 	int rc;
 
@@ -557,7 +537,8 @@ static int hand_out(fcdb_function **out, const fcdb__buf *enc,
 	fn = function_new();
 	if (!fn)
 		return FCDB_ENOMEM;
-	rc = fcdb__function_load(fn, enc->data, enc->len, name, strlen(name));
+	rc = fcdb__function_load(fn, enc->data, enc->len, name, strlen(name),
+	                         &ctx);
 	if (rc) {
 		fcdb_function_free(fn);
 		return rc;
@@ -665,7 +646,7 @@ int fcdb_function_create(fcdb *db, fcdb_function **out, const char *json,
 	rc = fcdb__store_write(db->store, create_body, &c);
 	if (rc)
 		goto done;
-	rc = hand_out(out, &enc, c.name);
+	rc = hand_out(db, out, &enc, c.name);
 done:
 	fcdb__vctx_free(&v);
 	fcdb__buf_free(&enc);
@@ -677,9 +658,10 @@ done:
  * Load `name` for a change inside a write transaction: existence, then the
  * expected revision.  The decoded tree goes into fn.
  */
-static int load_for_write(fcdb__txn *t, const char *name, uint64_t expected,
-                          fcdb_function *fn)
+static int load_for_write(const fcdb *db, fcdb__txn *t, const char *name,
+                          uint64_t expected, fcdb_function *fn, int tree)
 {
+	fcdb__codec_ctx ctx = db_ctx(db);
 	fcdb__val rec;
 	size_t nlen = strlen(name);
 	int rc;
@@ -690,7 +672,9 @@ static int load_for_write(fcdb__txn *t, const char *name, uint64_t expected,
 	if (rc)
 		return rc;
 	fcdb__arena_reset(fn->arena);
-	rc = fcdb__function_load(fn, rec.data, rec.len, name, nlen);
+	rc = fcdb__function_load(fn, rec.data, rec.len, name, nlen, &ctx);
+	if (rc == 0 && tree)
+		rc = fcdb__function_tree(fn);
 	if (rc)
 		return rc;
 	if (expected && fn->revision != expected)
@@ -738,7 +722,7 @@ static int update_body(fcdb__txn *t, void *arg)
 	char now[21];
 	int rc;
 
-	rc = load_for_write(t, c->name, c->opts->expected_revision, fn);
+	rc = load_for_write(c->db, t, c->name, c->opts->expected_revision, fn, 1);
 	if (rc)
 		return rc;
 	if (fn->status == FCDB_UPDATE_IN_PROGRESS)
@@ -814,7 +798,7 @@ int fcdb_function_update(fcdb *db, fcdb_function **out, const char *name,
 	fcdb__buf_init(&c.enc);
 	rc = fcdb__store_write(db->store, update_body, &c);
 	if (rc == 0)
-		rc = hand_out(out, &c.enc, name);
+		rc = hand_out(db, out, &c.enc, name);
 	fcdb__buf_free(&c.enc);
 	fcdb_function_free(c.fn);
 	return rc;
@@ -867,12 +851,12 @@ static int unindex_scan(fcdb__txn *t, int db, const char *name, size_t nlen)
  * `name` or names itself `name`: a record whose key was damaged is out of
  * key order, and no lookup can reach it.  Returns the number removed.
  */
-static int unfile_scan(fcdb__txn *t, const char *name, size_t nlen,
-                       fcdb__arena *scratch, int *removed)
+static int unfile_scan(const fcdb *db, fcdb__txn *t, const char *name,
+                       size_t nlen, fcdb__arena *scratch, int *removed)
 {
+	fcdb__codec_ctx ctx = db_ctx(db);
 	fcdb__cursor *cur;
 	fcdb__val k, v;
-	fcdb__envelope env;
 	fcdb_function fn;
 	int rc, hit;
 
@@ -888,14 +872,13 @@ static int unfile_scan(fcdb__txn *t, const char *name, size_t nlen,
 
 			if (k.len == nlen && memcmp(k.data, name, nlen) == 0) {
 				hit = 1;
-			} else if (fcdb__codec_verify(v.data, v.len, &env) == 0) {
+			} else {
 				memset(&fn, 0, sizeof(fn));
 				fn.arena = scratch;
 				fcdb__arena_reset(scratch);
-				if (fcdb__codec_decode(scratch, &env, &fn.root) == 0) {
-					fcdb__function_index(&fn);
+				if (fcdb__function_load(&fn, v.data, v.len, k.data,
+				                        k.len, &ctx) == 0)
 					self = fcdb_function_name(&fn);
-				}
 				hit = self && strcmp(self, name) == 0;
 			}
 			if (hit)
@@ -933,7 +916,7 @@ static int delete_orphan(fcdb__txn *t, struct delete_ctx *c, size_t nlen)
 		return not_found("", c->name);
 	if (rc)
 		return rc;
-	rc = unfile_scan(t, c->name, nlen, c->fn->arena, &removed);
+	rc = unfile_scan(c->db, t, c->name, nlen, c->fn->arena, &removed);
 	if (rc == 0)
 		rc = fcdb__txn_del(t, FCDB__DB_BY_ARN, arn, strlen(arn));
 	if (rc == 0)
@@ -951,7 +934,7 @@ static int delete_body(fcdb__txn *t, void *arg)
 	uint64_t rev;
 	int rc;
 
-	rc = load_for_write(t, c->name, c->expected, c->fn);
+	rc = load_for_write(c->db, t, c->name, c->expected, c->fn, 0);
 	if (rc == FCDB_ENOTFOUND && !c->expected)
 		return delete_orphan(t, c, nlen);
 	if (rc == FCDB_ECORRUPT && !c->expected) {
@@ -1011,6 +994,7 @@ int fcdb_function_delete(fcdb *db, const char *name,
 /* ---- state moves ---- */
 
 struct move_ctx {
+	fcdb *db;
 	const char *name;
 	int kind;            /* 0: state, 1: lastUpdateStatus */
 	int to;
@@ -1032,7 +1016,7 @@ static int move_body(fcdb__txn *t, void *arg)
 	int move, rc = 0;
 
 	c->changed = 0;
-	rc = load_for_write(t, c->name, c->expected, fn);
+	rc = load_for_write(c->db, t, c->name, c->expected, fn, 1);
 	if (rc)
 		return rc;
 	a = fn->arena;
@@ -1142,6 +1126,7 @@ static int do_move(fcdb *db, fcdb_function **out, const char *name, int kind,
 	if (rc)
 		return rc;
 	memset(&c, 0, sizeof(c));
+	c.db = db;
 	c.name = name;
 	c.kind = kind;
 	c.to = to;
@@ -1154,7 +1139,7 @@ static int do_move(fcdb *db, fcdb_function **out, const char *name, int kind,
 	fcdb__buf_init(&c.enc);
 	rc = fcdb__store_write(db->store, move_body, &c);
 	if (rc == 0 && c.changed) {
-		rc = hand_out(out, &c.enc, name);
+		rc = hand_out(db, out, &c.enc, name);
 	} else if (rc == 0 && out) {
 		/* idempotent: hand back the function as it is */
 		*out = c.fn;
@@ -1298,6 +1283,7 @@ int fcdb_function_list(fcdb *db, fcdb_list **out, const fcdb_list_options *opts)
 	fcdb_list *list;
 	fcdb_function probe;
 	fcdb__arena_mark mark;
+	fcdb__codec_ctx ctx;
 	int rc, have_after = 0;
 
 	if (out)
@@ -1330,6 +1316,7 @@ int fcdb_function_list(fcdb *db, fcdb_list **out, const fcdb_list_options *opts)
 		have_after = 1;
 	}
 	cap = opts->limit ? opts->limit : FCDB_LIST_LIMIT_DEFAULT;
+	ctx = db_ctx(db);
 	plen = opts->prefix ? strlen(opts->prefix) : 0;
 	list = calloc(1, sizeof(*list));
 	if (!list)
@@ -1366,7 +1353,8 @@ int fcdb_function_list(fcdb *db, fcdb_list **out, const fcdb_list_options *opts)
 
 			fcdb__arena_init(&probe_arena, ARENA_CHUNK);
 			probe.arena = &probe_arena;
-			rc = fcdb__function_load(&probe, v.data, v.len, k.data, k.len);
+			rc = fcdb__function_load(&probe, v.data, v.len, k.data,
+			                         k.len, &ctx);
 			if (rc == 0 && list_wanted(opts, &probe)) {
 				const fcdb_function *last = &list->items[cap - 1];
 				const char *ln = fcdb_function_name(last);
@@ -1386,7 +1374,7 @@ int fcdb_function_list(fcdb *db, fcdb_list **out, const fcdb_list_options *opts)
 		fn = &list->items[list->count];
 		fn->arena = &list->arena;
 		mark = fcdb__arena_save(&list->arena);
-		rc = fcdb__function_load(fn, v.data, v.len, k.data, k.len);
+		rc = fcdb__function_load(fn, v.data, v.len, k.data, k.len, &ctx);
 		if (rc)
 			break;
 		if (list_wanted(opts, fn))

@@ -50,10 +50,12 @@ int fcdb_export(fcdb *db, fcdb_write_fn write, void *write_ctx,
                 const fcdb_export_options *opts, uint64_t *count)
 {
 	fcdb_export_options defaults;
+	fcdb__render_opts ro = { 0, 0, 0 };
+	fcdb__codec_ctx cctx;
+	fcdb__envelope env;
 	fcdb__cursor *cur = NULL;
 	fcdb__txn *t = NULL;
 	fcdb__val k, v;
-	fcdb_function fn;
 	fcdb__buf out;
 	uint64_t n = 0;
 	size_t plen;
@@ -78,9 +80,8 @@ int fcdb_export(fcdb *db, fcdb_write_fn write, void *write_ctx,
 		                       "fcdb_export: bad options (version or "
 		                       "format)");
 	plen = opts->prefix ? strlen(opts->prefix) : 0;
-	memset(&fn, 0, sizeof(fn));
-	fcdb__arena_init(&fn.own, 8192);
-	fn.arena = &fn.own;
+	cctx.region = db->region;
+	cctx.account = db->account;
 	fcdb__buf_init(&out);
 	rc = fcdb__store_read_begin(db->store, &t);
 	if (rc)
@@ -99,13 +100,19 @@ int fcdb_export(fcdb *db, fcdb_write_fn write, void *write_ctx,
 	     rc = fcdb__cursor_next(cur, &k, &v)) {
 		if (plen && (k.len < plen || memcmp(k.data, opts->prefix, plen)))
 			break;
-		fcdb__arena_reset(fn.arena);
-		rc = fcdb__function_load(&fn, v.data, v.len, k.data, k.len);
-		if (rc)
-			break;
-		if (opts->format == FCDB_FORMAT_JSON)
+		rc = fcdb__codec_verify(v.data, v.len, &env);
+		if (rc == 0 && opts->format == FCDB_FORMAT_JSON)
 			fcdb__buf_adds(&out, n ? ",\n" : "\n");
-		fcdb__json_write(&out, fn.root, NULL);
+		/* rendered straight from the map: no copy, no tree */
+		if (rc == 0)
+			rc = fcdb__codec_render(&out, &env, &cctx, &ro);
+		if (rc) {
+			if (rc == FCDB_ECORRUPT)
+				fcdb__error_prefix("function \"%.*s\": ",
+				                   (int)(k.len > 200 ? 200 : k.len),
+				                   (const char *)k.data);
+			break;
+		}
 		if (opts->format == FCDB_FORMAT_NDJSON)
 			fcdb__buf_addc(&out, '\n');
 		n++;
@@ -127,7 +134,6 @@ done:
 	fcdb__cursor_close(cur);
 	if (t)
 		fcdb__store_read_end(db->store, t);
-	fcdb__arena_free(&fn.own);
 	fcdb__buf_free(&out);
 	if (rc == 0 && count)
 		*count = n;
@@ -199,6 +205,7 @@ static int skip_ws(struct in *in)
 
 struct import {
 	fcdb *db;
+	fcdb__codec_ctx cctx;
 	const fcdb_import_options *opts;
 	struct in in;
 	fcdb__buf text;       /* one record's JSON */
@@ -362,6 +369,8 @@ static int scan_value(struct import *im, int depth)
 						in->line++;
 					continue;
 				}
+				while (end - q >= 8 && fcdb__json_plain8(q))
+					q += 8;
 				while (q < end && *q != '"' && *q != '\\' &&
 				       *q != '\n')
 					q++;
@@ -520,7 +529,7 @@ static int import_record(struct import *im, fcdb__txn *t, uint64_t line)
 		memset(&old, 0, sizeof(old));
 		old.arena = &im->arena;
 		rc = fcdb__function_load(&old, cur.data, cur.len, name,
-		                         strlen(name));
+		                         strlen(name), &im->cctx);
 		if (rc)
 			return rc;
 		/* unchanged: same bytes at the old revision */
@@ -584,7 +593,8 @@ static int drop_unseen(struct import *im, fcdb__txn *t)
 		memset(&old, 0, sizeof(old));
 		old.arena = &im->arena;
 		fcdb__arena_reset(&im->arena);
-		rc = fcdb__function_load(&old, v.data, v.len, name, strlen(name));
+		rc = fcdb__function_load(&old, v.data, v.len, name, strlen(name),
+		                         &im->cctx);
 		if (rc)
 			return rc;
 		rc = del_index_if(t, FCDB__DB_BY_ARN, fcdb_function_arn(&old), name);
@@ -922,9 +932,11 @@ static int import_body(fcdb__txn *t, void *arg)
 		im->rep.revision = im->revision - 1;
 		return FCDB__NOCHANGE;
 	}
-	rc = fcdb__meta_bump(t, &im->rep.revision);
+	/* the functions are in: read before them, the revision is known */
+	rc = fcdb__meta_set_revision(t, im->revision);
 	if (rc)
 		return rc;
+	im->rep.revision = im->revision;
 	if (im->opts->flags & FCDB_IMPORT_DRY_RUN)
 		return FCDB__NOCHANGE;
 	return FCDB_OK;
@@ -971,6 +983,8 @@ int fcdb_import(fcdb *db, fcdb_read_fn read, void *read_ctx,
 		                       "transaction that it aborts)");
 	memset(&im, 0, sizeof(im));
 	im.db = db;
+	im.cctx.region = db->region;
+	im.cctx.account = db->account;
 	im.opts = opts;
 	im.in.read = read;
 	im.in.ctx = read_ctx;

@@ -116,6 +116,11 @@ static int prescan(const char *text, size_t len, struct scan *sc)
 		unsigned char c = (unsigned char)text[i];
 
 		if (in_str) {
+			while (i + 8 <= len && fcdb__json_plain8(text + i))
+				i += 8;
+			if (i >= len)
+				break;
+			c = (unsigned char)text[i];
 			if (c == '"') {
 				in_str = 0;
 			} else if (c == '\\') {
@@ -494,6 +499,9 @@ void fcdb__json_write_str(fcdb__buf *b, const char *s, size_t len)
 		char esc[6];
 		size_t n = 2;
 
+		/* eight bytes at a time while none is < 0x20, '"' or '\\' */
+		while (len - i >= 8 && fcdb__json_plain8(p + i))
+			i += 8;
 		while (i < len && !must_escape[p[i]])
 			i++;
 		fcdb__buf_add(b, s + run, i - run);
@@ -560,16 +568,97 @@ void fcdb__json_write_double(fcdb__buf *b, double d)
 	fcdb__buf_add(b, tmp, (size_t)n);
 }
 
-static void indent(fcdb__buf *b, const fcdb__json_opts *o, int depth)
+/* ---- the streaming writer ---- */
+
+void fcdb__jw_init(fcdb__jw *w, fcdb__buf *b, int pretty)
 {
-	if (!o->pretty)
-		return;
-	fcdb__buf_addc(b, '\n');
-	for (int i = 0; i < depth; i++)
-		fcdb__buf_add(b, "  ", 2);
+	w->b = b;
+	w->pretty = pretty;
+	w->depth = 0;
+	w->in_key = 0;
+	w->count[0] = 0;
 }
 
-static void write_masked(fcdb__buf *b, const fcdb__node *n)
+/* Separator and indentation before a value or a key at this depth. */
+static void jw_next(fcdb__jw *w)
+{
+	if (w->depth == 0)
+		return;
+	if (w->count[w->depth]++)
+		fcdb__buf_addc(w->b, ',');
+	if (w->pretty) {
+		fcdb__buf_addc(w->b, '\n');
+		for (int i = 0; i < w->depth; i++)
+			fcdb__buf_add(w->b, "  ", 2);
+	}
+}
+
+void fcdb__jw_open(fcdb__jw *w, char bracket)
+{
+	if (!w->in_key)
+		jw_next(w);
+	w->in_key = 0;
+	fcdb__buf_addc(w->b, bracket);
+	if (w->depth + 1 < FCDB__JW_DEPTH)
+		w->depth++;
+	w->count[w->depth] = 0;
+}
+
+void fcdb__jw_close(fcdb__jw *w, char bracket)
+{
+	int had = w->count[w->depth] != 0;
+
+	if (w->depth > 0)
+		w->depth--;
+	if (had && w->pretty) {
+		fcdb__buf_addc(w->b, '\n');
+		for (int i = 0; i < w->depth; i++)
+			fcdb__buf_add(w->b, "  ", 2);
+	}
+	fcdb__buf_addc(w->b, bracket);
+}
+
+void fcdb__jw_key_plain(fcdb__jw *w, const char *key, size_t len)
+{
+	jw_next(w);
+	if (fcdb__buf_reserve(w->b, len + 4))
+		return;
+	w->b->data[w->b->len++] = '"';
+	memcpy(w->b->data + w->b->len, key, len);
+	w->b->len += len;
+	w->b->data[w->b->len++] = '"';
+	w->b->data[w->b->len++] = ':';
+	if (w->pretty)
+		w->b->data[w->b->len++] = ' ';
+	w->in_key = 1;
+}
+
+void fcdb__jw_key(fcdb__jw *w, const char *key, size_t len)
+{
+	jw_next(w);
+	fcdb__json_write_str(w->b, key, len);
+	if (w->pretty)
+		fcdb__buf_add(w->b, ": ", 2);
+	else
+		fcdb__buf_addc(w->b, ':');
+	w->in_key = 1;
+}
+
+/* Before a scalar: a separator unless it follows its key. */
+static void jw_value(fcdb__jw *w)
+{
+	if (!w->in_key)
+		jw_next(w);
+	w->in_key = 0;
+}
+
+void fcdb__jw_str(fcdb__jw *w, const char *s, size_t len)
+{
+	jw_value(w);
+	fcdb__json_write_str(w->b, s, len);
+}
+
+void fcdb__jw_masked(fcdb__jw *w, const char *s, size_t len)
 {
 	/* Like the service: a short prefix and three stars ("abc***").  A
 	   secret shorter than 6 characters shows nothing of itself.  Count
@@ -577,77 +666,99 @@ static void write_masked(fcdb__buf *b, const fcdb__node *n)
 	char tmp[16];
 	size_t keep = 0, chars = 0, i;
 
-	for (i = 0; i < n->len; i++)
-		if (((unsigned char)n->v.s[i] & 0xc0) != 0x80 && chars++ == 3)
+	for (i = 0; i < len; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80 && chars++ == 3)
 			keep = i;
 	if (chars < 6)
 		keep = 0;
-	memcpy(tmp, n->v.s, keep);
+	if (keep)
+		memcpy(tmp, s, keep);
 	memcpy(tmp + keep, "***", 3);
-	fcdb__json_write_str(b, tmp, keep + 3);
+	fcdb__jw_str(w, tmp, keep + 3);
 }
 
-static void write_node(fcdb__buf *b, const fcdb__node *n,
-                       const fcdb__json_opts *o, int depth, int is_root)
+void fcdb__jw_int(fcdb__jw *w, int64_t v)
+{
+	jw_value(w);
+	fcdb__buf_add_i64(w->b, v);
+}
+
+void fcdb__jw_uint(fcdb__jw *w, uint64_t v)
+{
+	jw_value(w);
+	fcdb__buf_add_u64(w->b, v);
+}
+
+void fcdb__jw_double(fcdb__jw *w, double d)
+{
+	jw_value(w);
+	fcdb__json_write_double(w->b, d);
+}
+
+void fcdb__jw_bool(fcdb__jw *w, int v)
+{
+	jw_value(w);
+	if (v)
+		fcdb__buf_add(w->b, "true", 4);
+	else
+		fcdb__buf_add(w->b, "false", 5);
+}
+
+void fcdb__jw_null(fcdb__jw *w)
+{
+	jw_value(w);
+	fcdb__buf_add(w->b, "null", 4);
+}
+
+void fcdb__jw_end(fcdb__jw *w)
+{
+	if (w->pretty)
+		fcdb__buf_addc(w->b, '\n');
+}
+
+/* ---- node trees ---- */
+
+static void write_node(fcdb__jw *w, const fcdb__node *n,
+                       const fcdb__json_opts *o, int is_root)
 {
 	uint32_t i;
-	int extra;
 
 	switch (n->type) {
 	case FCDB__NULL:
-		fcdb__buf_add(b, "null", 4);
+		fcdb__jw_null(w);
 		return;
 	case FCDB__BOOL:
-		if (n->v.b)
-			fcdb__buf_add(b, "true", 4);
-		else
-			fcdb__buf_add(b, "false", 5);
+		fcdb__jw_bool(w, n->v.b);
 		return;
 	case FCDB__INT:
-		fcdb__buf_add_i64(b, n->v.i);
+		fcdb__jw_int(w, n->v.i);
 		return;
 	case FCDB__DOUBLE:
-		fcdb__json_write_double(b, n->v.d);
+		fcdb__jw_double(w, n->v.d);
 		return;
 	case FCDB__STR:
 		if (n == o->masked)
-			write_masked(b, n);
+			fcdb__jw_masked(w, n->v.s, n->len);
 		else
-			fcdb__json_write_str(b, n->v.s, n->len);
+			fcdb__jw_str(w, n->v.s, n->len);
 		return;
 	case FCDB__ARR:
-		fcdb__buf_addc(b, '[');
-		for (i = 0; i < n->len; i++) {
-			if (i)
-				fcdb__buf_addc(b, ',');
-			indent(b, o, depth + 1);
-			write_node(b, &n->v.kids[i], o, depth + 1, 0);
-		}
-		if (n->len)
-			indent(b, o, depth);
-		fcdb__buf_addc(b, ']');
+		fcdb__jw_open(w, '[');
+		for (i = 0; i < n->len; i++)
+			write_node(w, &n->v.kids[i], o, 0);
+		fcdb__jw_close(w, ']');
 		return;
 	case FCDB__OBJ:
-		extra = is_root && o->with_revision;
-		fcdb__buf_addc(b, '{');
+		fcdb__jw_open(w, '{');
 		for (i = 0; i < n->len; i++) {
-			if (i)
-				fcdb__buf_addc(b, ',');
-			indent(b, o, depth + 1);
-			fcdb__json_write_str(b, n->v.kids[i].key, n->v.kids[i].keylen);
-			fcdb__buf_add(b, o->pretty ? ": " : ":", o->pretty ? 2 : 1);
-			write_node(b, &n->v.kids[i], o, depth + 1, 0);
+			fcdb__jw_key(w, n->v.kids[i].key, n->v.kids[i].keylen);
+			write_node(w, &n->v.kids[i], o, 0);
 		}
-		if (extra) {
-			if (n->len)
-				fcdb__buf_addc(b, ',');
-			indent(b, o, depth + 1);
-			fcdb__buf_adds(b, o->pretty ? "\"revision\": " : "\"revision\":");
-			fcdb__buf_add_u64(b, o->revision);
+		if (is_root && o->with_revision) {
+			fcdb__jw_key(w, "revision", 8);
+			fcdb__jw_uint(w, o->revision);
 		}
-		if (n->len || extra)
-			indent(b, o, depth);
-		fcdb__buf_addc(b, '}');
+		fcdb__jw_close(w, '}');
 		return;
 	}
 }
@@ -656,8 +767,12 @@ void fcdb__json_write(fcdb__buf *b, const fcdb__node *n,
                       const fcdb__json_opts *opts)
 {
 	static const fcdb__json_opts none = { 0, NULL, 0, 0 };
+	fcdb__jw w;
 
-	write_node(b, n, opts ? opts : &none, 0, 1);
-	if (opts && opts->pretty)
-		fcdb__buf_addc(b, '\n');
+	if (!opts)
+		opts = &none;
+	memset(&w, 0, sizeof(w));
+	fcdb__jw_init(&w, b, opts->pretty);
+	write_node(&w, n, opts, 1);
+	fcdb__jw_end(&w);
 }

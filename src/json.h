@@ -4,11 +4,28 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "buf.h"
 #include "node.h"
 
 #define FCDB__JSON_MAX_DEPTH 32
+
+/*
+ * 1 when none of the 8 bytes at p is '"', '\\' or a control character
+ * (< 0x20): a run of plain string text that scanners can skip at once.
+ */
+static inline int fcdb__json_plain8(const void *p)
+{
+	const uint64_t ones = 0x0101010101010101ull;
+	const uint64_t high = 0x8080808080808080ull;
+	uint64_t x, q, bs;
+
+	memcpy(&x, p, 8);
+	q = x ^ (ones * '"');
+	bs = x ^ (ones * '\\');
+	return !(((x - ones * 0x20) | (q - ones) | (bs - ones)) & ~x & high);
+}
 
 /*
  * Parse `len` bytes of JSON into a node tree allocated in `a`.  Refuses,
@@ -26,6 +43,37 @@ typedef struct fcdb__json_opts {
 	int with_revision;         /* append "revision": revision to the root */
 	uint64_t revision;
 } fcdb__json_opts;
+
+/*
+ * A streaming JSON writer: values, keys and brackets in document order,
+ * separators and (when pretty) two-space indentation handled here.
+ */
+#define FCDB__JW_DEPTH 40
+
+typedef struct fcdb__jw {
+	fcdb__buf *b;
+	int pretty;
+	int depth;
+	int in_key;              /* a key was written, its value comes next */
+	uint32_t count[FCDB__JW_DEPTH]; /* members written at each depth */
+} fcdb__jw;
+
+void fcdb__jw_init(fcdb__jw *w, fcdb__buf *b, int pretty);
+void fcdb__jw_open(fcdb__jw *w, char bracket);   /* '{' or '[' */
+void fcdb__jw_close(fcdb__jw *w, char bracket);  /* '}' or ']' */
+void fcdb__jw_key(fcdb__jw *w, const char *key, size_t len);
+/* A key known to need no escaping (the schema's names). */
+void fcdb__jw_key_plain(fcdb__jw *w, const char *key, size_t len);
+void fcdb__jw_str(fcdb__jw *w, const char *s, size_t len);
+/* A secret as the service masks it: "abc***", or "***" when short. */
+void fcdb__jw_masked(fcdb__jw *w, const char *s, size_t len);
+void fcdb__jw_int(fcdb__jw *w, int64_t v);
+void fcdb__jw_uint(fcdb__jw *w, uint64_t v);
+void fcdb__jw_double(fcdb__jw *w, double d);
+void fcdb__jw_bool(fcdb__jw *w, int v);
+void fcdb__jw_null(fcdb__jw *w);
+/* After the top-level value: a newline when pretty. */
+void fcdb__jw_end(fcdb__jw *w);
 
 /* Append the JSON text of `n` to `b` (check b->failed afterwards). */
 void fcdb__json_write(fcdb__buf *b, const fcdb__node *n,

@@ -1,6 +1,7 @@
 /* schema.c: the field tables of the Function object and its nested types. */
 #include "schema.h"
 
+#include <pthread.h>
 #include <string.h>
 
 #define I32_MIN (-2147483647LL - 1)
@@ -8,23 +9,26 @@
 #define I64_MAX 9007199254740992LL /* 2^53: exact in JSON numbers */
 
 /* Shorthands keep the tables readable: one line a field. */
-#define STR(n, num, fl) { n, num, FCDB__T_STR, fl, 0, 0, 0, 0, 0, 0, 0 }
-#define STRR(n, num, fl, rule) { n, num, FCDB__T_STR, fl, rule, 0, 0, 0, 0, 0, 0 }
-#define STRMAX(n, num, fl, mx) { n, num, FCDB__T_STR, fl, 0, 0, mx, 0, 0, 0, 0 }
-#define ENUM(n, num, fl, e) { n, num, FCDB__T_STR, fl, FCDB__R_ENUM, 0, 0, 0, 0, e, 0 }
-#define INT(n, num, fl, lo, hi) { n, num, FCDB__T_INT, fl, 0, lo, hi, 0, 0, 0, 0 }
-#define INTM(n, num, fl, lo, hi, m) { n, num, FCDB__T_INT, fl, 0, lo, hi, m, 0, 0, 0 }
-#define INTSET(n, num, fl, set) { n, num, FCDB__T_INT, fl, 0, I32_MIN, I32_MAX, 0, set, 0, 0 }
-#define BOOL(n, num, fl) { n, num, FCDB__T_BOOL, fl, 0, 0, 0, 0, 0, 0, 0 }
-#define OBJ(n, num, fl, sub) { n, num, FCDB__T_OBJ, fl, 0, 0, 0, 0, 0, 0, &sub }
-#define OBJR(n, num, fl, rule, sub) { n, num, FCDB__T_OBJ, fl, rule, 0, 0, 0, 0, 0, &sub }
-#define ASTR(n, num, fl) { n, num, FCDB__T_ARR_STR, fl, 0, 0, 0, 0, 0, 0, 0 }
-#define AOBJ(n, num, fl, mx, sub) { n, num, FCDB__T_ARR_OBJ, fl, 0, 0, mx, 0, 0, 0, &sub }
-#define AOBJR(n, num, fl, mx, rule, sub) { n, num, FCDB__T_ARR_OBJ, fl, rule, 0, mx, 0, 0, 0, &sub }
-#define MAP(n, num, fl) { n, num, FCDB__T_MAP, fl, 0, 0, 0, 0, 0, 0, 0 }
-#define MAPR(n, num, fl, rule) { n, num, FCDB__T_MAP, fl, rule, 0, 0, 0, 0, 0, 0 }
+#define STR(n, num, fl) { n, sizeof(n) - 1, num, FCDB__T_STR, fl, 0, 0, 0, 0, 0, 0, 0 }
+#define STRR(n, num, fl, rule) { n, sizeof(n) - 1, num, FCDB__T_STR, fl, rule, 0, 0, 0, 0, 0, 0 }
+#define STRMAX(n, num, fl, mx) { n, sizeof(n) - 1, num, FCDB__T_STR, fl, 0, 0, mx, 0, 0, 0, 0 }
+#define ENUM(n, num, fl, e) { n, sizeof(n) - 1, num, FCDB__T_STR, fl, FCDB__R_ENUM, 0, 0, 0, 0, e, 0 }
+#define INT(n, num, fl, lo, hi) { n, sizeof(n) - 1, num, FCDB__T_INT, fl, 0, lo, hi, 0, 0, 0, 0 }
+#define INTM(n, num, fl, lo, hi, m) { n, sizeof(n) - 1, num, FCDB__T_INT, fl, 0, lo, hi, m, 0, 0, 0 }
+#define INTSET(n, num, fl, set) { n, sizeof(n) - 1, num, FCDB__T_INT, fl, 0, I32_MIN, I32_MAX, 0, set, 0, 0 }
+#define BOOL(n, num, fl) { n, sizeof(n) - 1, num, FCDB__T_BOOL, fl, 0, 0, 0, 0, 0, 0, 0 }
+#define OBJ(n, num, fl, sub) { n, sizeof(n) - 1, num, FCDB__T_OBJ, fl, 0, 0, 0, 0, 0, 0, &sub }
+#define OBJR(n, num, fl, rule, sub) { n, sizeof(n) - 1, num, FCDB__T_OBJ, fl, rule, 0, 0, 0, 0, 0, &sub }
+#define ASTR(n, num, fl) { n, sizeof(n) - 1, num, FCDB__T_ARR_STR, fl, 0, 0, 0, 0, 0, 0, 0 }
+#define AOBJ(n, num, fl, mx, sub) { n, sizeof(n) - 1, num, FCDB__T_ARR_OBJ, fl, 0, 0, mx, 0, 0, 0, &sub }
+#define AOBJR(n, num, fl, mx, rule, sub) { n, sizeof(n) - 1, num, FCDB__T_ARR_OBJ, fl, rule, 0, mx, 0, 0, 0, &sub }
+#define MAP(n, num, fl) { n, sizeof(n) - 1, num, FCDB__T_MAP, fl, 0, 0, 0, 0, 0, 0, 0 }
+#define MAPR(n, num, fl, rule) { n, sizeof(n) - 1, num, FCDB__T_MAP, fl, rule, 0, 0, 0, 0, 0, 0 }
+/* The name table is a file-scope compound literal: static storage,
+   written once by build_tables. */
 #define SCHEMA(var, label, tab) \
-	const fcdb__schema var = { label, tab, sizeof(tab) / sizeof(tab[0]) }
+	const fcdb__schema var = { label, tab, sizeof(tab) / sizeof(tab[0]), \
+	                           (uint8_t[FCDB__SCHEMA_HASH]){ 0 } }
 
 #define C FCDB__F_COMPUTED
 #define IN FCDB__F_INPUT
@@ -277,7 +281,7 @@ static const fcdb__field function_f[] = {
 	OBJ("code", 0, IN, code),
 	STRR("codeChecksum", 1, C, FCDB__R_CHECKSUM),
 	INT("codeSize", 2, C, 0, I64_MAX),
-	{ "cpu", 3, FCDB__T_NUM, 0, FCDB__R_CPU, 0, 0, 0, 0, 0, 0 },
+	{ "cpu", 3, 3, FCDB__T_NUM, 0, FCDB__R_CPU, 0, 0, 0, 0, 0, 0 },
 	STRR("createdTime", 4, C, FCDB__R_TIME),
 	OBJ("customContainerConfig", 5, 0, custom_container),
 	OBJ("customDNS", 6, 0, custom_dns),
@@ -304,7 +308,7 @@ static const fcdb__field function_f[] = {
 	STRR("lastUpdateStatus", 27, C | HD, FCDB__R_UPDATE_STATUS),
 	STR("lastUpdateStatusReason", 28, C),
 	STR("lastUpdateStatusReasonCode", 29, C),
-	{ "layers", 30, FCDB__T_LAYERS, 0, 0, 0, 0, 0, 0, 0, &layer },
+	{ "layers", 6, 30, FCDB__T_LAYERS, 0, 0, 0, 0, 0, 0, 0, &layer },
 	OBJ("lockInfo", 31, C, lock_info),
 	OBJ("logConfig", 32, 0, log_config),
 	INTM("memorySize", 33, 0, 128, 32768, 64),
@@ -313,7 +317,7 @@ static const fcdb__field function_f[] = {
 	OBJ("polarFsConfig", 36, 0, polar_fs),
 	STR("resourceGroupId", 37, NU),
 	STRR("role", 38, 0, FCDB__R_ROLE_ARN),
-	{ "runtime", 39, FCDB__T_STR, RQ, FCDB__R_ENUM, 0, 0, 0, 0, fcdb__runtimes, 0 },
+	{ "runtime", 7, 39, FCDB__T_STR, RQ, FCDB__R_ENUM, 0, 0, 0, 0, fcdb__runtimes, 0 },
 	STR("sessionAffinity", 40, 0),
 	STR("sessionAffinityConfig", 41, 0),
 	STRR("state", 42, C | HD, FCDB__R_STATE),
@@ -336,22 +340,59 @@ const fcdb__schema *const fcdb__schemas[] = {
 	&code, NULL
 };
 
-const fcdb__field *fcdb__schema_find(const fcdb__schema *s, const char *name)
+/*
+ * Name lookup is on every hot path (each member of every input and
+ * record), so each schema gets an open-addressing table of its names,
+ * built once: a hash, a probe or two and one memcmp.
+ */
+static uint32_t name_hash(const char *k, size_t len)
 {
-	size_t lo = 0, hi = s->count, mid;
-	int c;
+	uint32_t h = 2166136261u;
 
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		c = strcmp(name, s->fields[mid].name);
-		if (c == 0)
-			return &s->fields[mid];
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)k[i]) * 16777619u;
+	return h;
+}
+
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
+
+static void build_tables(void)
+{
+	for (const fcdb__schema *const *sp = fcdb__schemas; *sp; sp++) {
+		const fcdb__schema *s = *sp;
+
+		for (size_t i = 0; i < s->count; i++) {
+			const fcdb__field *f = &s->fields[i];
+			uint32_t h = name_hash(f->name, f->namelen) &
+			             (FCDB__SCHEMA_HASH - 1);
+
+			while (s->hash[h])
+				h = (h + 1) & (FCDB__SCHEMA_HASH - 1);
+			s->hash[h] = (uint8_t)(i + 1);
+		}
+	}
+}
+
+const fcdb__field *fcdb__schema_find_n(const fcdb__schema *s,
+                                       const char *name, size_t len)
+{
+	uint32_t h;
+
+	pthread_once(&tables_once, build_tables);
+	h = name_hash(name, len) & (FCDB__SCHEMA_HASH - 1);
+	while (s->hash[h]) {
+		const fcdb__field *f = &s->fields[s->hash[h] - 1];
+
+		if (f->namelen == len && memcmp(f->name, name, len) == 0)
+			return f;
+		h = (h + 1) & (FCDB__SCHEMA_HASH - 1);
 	}
 	return NULL;
+}
+
+const fcdb__field *fcdb__schema_find(const fcdb__schema *s, const char *name)
+{
+	return fcdb__schema_find_n(s, name, strlen(name));
 }
 
 const fcdb__field *fcdb__schema_by_num(const fcdb__schema *s, unsigned num)

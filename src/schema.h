@@ -56,6 +56,7 @@ typedef struct fcdb__schema fcdb__schema;
 
 typedef struct fcdb__field {
 	const char *name;
+	uint8_t namelen; /* strlen(name) */
 	uint8_t num;     /* stored key; 0 for input-only fields */
 	uint8_t type;    /* enum fcdb__ftype */
 	uint8_t flags;   /* FCDB__F_* */
@@ -68,10 +69,13 @@ typedef struct fcdb__field {
 	const fcdb__schema *sub;     /* T_OBJ, T_ARR_OBJ, T_LAYERS */
 } fcdb__field;
 
+#define FCDB__SCHEMA_HASH 128 /* slots of a schema's name table */
+
 struct fcdb__schema {
 	const char *name;            /* "Function", "CustomContainerConfig", ... */
 	const fcdb__field *fields;   /* sorted by name (byte order) */
 	size_t count;
+	uint8_t *hash;               /* name table: field index + 1, 0 empty */
 };
 
 /* The top-level Function object. */
@@ -82,6 +86,9 @@ extern const fcdb__schema *const fcdb__schemas[];
 
 /* Look a field up by JSON name (binary search) or stored number. */
 const fcdb__field *fcdb__schema_find(const fcdb__schema *s, const char *name);
+/* The same for a name of known length (need not be NUL-terminated). */
+const fcdb__field *fcdb__schema_find_n(const fcdb__schema *s,
+                                       const char *name, size_t len);
 const fcdb__field *fcdb__schema_by_num(const fcdb__schema *s, unsigned num);
 
 /* Stored field numbers of the top-level fields accessors read. */

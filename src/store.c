@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,7 +32,7 @@
 #include "fcdb.h"
 
 #define POOL_SIZE 8          /* idle read transactions kept per store */
-#define DEFAULT_MAP_SIZE (64ull << 20)
+#define DEFAULT_MAP_SIZE (1ull << 30) /* virtual: the file grows with its data */
 #define DEFAULT_MAX_READERS 1022 /* LMDB's default, 126, is easy to exhaust */
 #define READERS_WAIT_MS 2000 /* how long a read waits for a free slot */
 
@@ -42,17 +43,41 @@ static const char *const db_names[FCDB__DB_COUNT] = {
 struct fcdb__txn {
 	MDB_txn *txn;
 	fcdb__store *store;
+	unsigned shard;   /* the remap lock shard held */
 };
+
+/*
+ * The remap lock, sharded: every transaction holds its thread's shard
+ * shared, a remap takes all shards exclusively.  One shared lock word
+ * would bounce between the cores of concurrent readers on every read.
+ */
+#define SHARDS 16
+
+struct shard {
+	pthread_rwlock_t lock;
+	char pad[128 - sizeof(pthread_rwlock_t) % 64];
+};
+
+static unsigned my_shard(void)
+{
+	static _Atomic unsigned next;
+	static _Thread_local unsigned id = 0u - 1u;
+
+	if (id == 0u - 1u)
+		id = atomic_fetch_add(&next, 1);
+	return id % SHARDS;
+}
 
 struct fcdb__cursor {
 	MDB_cursor *cur;
+	fcdb__store *store;
 };
 
 struct fcdb__store {
 	MDB_env *env;
 	MDB_dbi dbi[FCDB__DB_COUNT];
 	unsigned flags;
-	pthread_rwlock_t remap;
+	struct shard remap[SHARDS];
 	_Atomic(fcdb__txn *) pool[POOL_SIZE];
 	char *path;
 	/* the process-wide registry of open environments */
@@ -61,6 +86,10 @@ struct fcdb__store {
 	pid_t pid;
 	int refs;
 	fcdb__store *next;
+	/* where the file's pages lie in the map, for in_file() */
+	_Atomic(uintptr_t) map_lo;
+	_Atomic(size_t) map_len;
+	_Atomic(size_t) data_end;
 };
 
 /*
@@ -95,6 +124,109 @@ static int lmdb_error(int rc, const char *what)
 	}
 }
 
+/*
+ * LMDB does not checksum its pages: a damaged node header can describe a
+ * key or value that runs past the end of the data file, and the first
+ * touch of those bytes kills the process with SIGBUS.  So every key and
+ * value LMDB hands back that lies in the map must end within the data
+ * file.  The file's size is taken again when a value seems to pass it
+ * (another process, or this write transaction spilling pages, may have
+ * grown it since).  LMDB
+ * does not say where its map is (MDB_envinfo.me_mapaddr is only set for
+ * MDB_FIXEDMAP), so it is looked up in /proc/self/maps; without it (not
+ * Linux) nothing is checked.  The map moves only under the remap lock,
+ * when no transaction of this process is open.  Dirty pages of a write
+ * transaction are not in the map: they are LMDB's own memory and pass.
+ */
+static void map_find(fcdb__store *s, size_t map_size)
+{
+	unsigned long lo, hi, off, ino;
+	unsigned maj, mnr;
+	uintptr_t at = 0;
+	char line[512];
+	struct stat st;
+	FILE *f;
+	int fd;
+
+	if (mdb_env_get_fd(s->env, &fd) || fstat(fd, &st) != 0)
+		return;
+	f = fopen("/proc/self/maps", "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx-%lx %*s %lx %x:%x %lu", &lo, &hi, &off, &maj,
+		           &mnr, &ino) == 6 && off == 0 && ino == st.st_ino &&
+		    makedev(maj, mnr) == st.st_dev && hi - lo >= map_size)
+			at = (uintptr_t)lo;
+	fclose(f);
+	atomic_store_explicit(&s->map_lo, at, memory_order_relaxed);
+	atomic_store_explicit(&s->map_len, at ? map_size : 0,
+	                      memory_order_relaxed);
+}
+
+static void bounds_refresh(fcdb__store *s, int moved)
+{
+	MDB_envinfo info;
+	struct stat st;
+	int fd;
+
+	if (mdb_env_info(s->env, &info) || mdb_env_get_fd(s->env, &fd) ||
+	    fstat(fd, &st) != 0)
+		return;
+	if (moved)
+		map_find(s, info.me_mapsize);
+	atomic_store_explicit(&s->data_end, (size_t)st.st_size,
+	                      memory_order_relaxed);
+}
+
+static int bounds_ok(fcdb__store *s, const MDB_val *v)
+{
+	uintptr_t lo = atomic_load_explicit(&s->map_lo, memory_order_relaxed);
+	size_t len = atomic_load_explicit(&s->map_len, memory_order_relaxed);
+	size_t end = atomic_load_explicit(&s->data_end, memory_order_relaxed);
+	uintptr_t p = (uintptr_t)v->mv_data;
+
+	if (p < lo || p - lo >= len)
+		return 1; /* not in the map: a dirty page */
+	return p - lo <= end && v->mv_size <= end - (p - lo);
+}
+
+static int in_file(fcdb__store *s, const MDB_val *v)
+{
+	if (bounds_ok(s, v))
+		return 1;
+	bounds_refresh(s, 0);
+	return bounds_ok(s, v);
+}
+
+/* The error for a key or value past the file, naming the key when it
+   can be read. */
+static int past_the_file(fcdb__store *s, const MDB_val *k)
+{
+	if (k && k->mv_size <= 200 && bounds_ok(s, k))
+		return fcdb__error_set(FCDB_ECORRUPT, NULL, MDB_CORRUPTED,
+		                       "\"%.*s\": its stored value runs past the "
+		                       "end of the data file: the store is "
+		                       "damaged", (int)k->mv_size,
+		                       (const char *)k->mv_data);
+	return fcdb__error_set(FCDB_ECORRUPT, NULL, MDB_CORRUPTED,
+	                       "a stored key runs past the end of the data "
+	                       "file: the store is damaged");
+}
+
+/*
+ * LMDB trusts a page's flags: on a leaf page damaged into LEAF2 (the
+ * fixed-size keys of MDB_DUPFIXED, which have no data) mdb_get and the
+ * cursors succeed without filling in the value.  Values start out NULL,
+ * and one still NULL after a success is damage.
+ */
+static int left_unset(void)
+{
+	return fcdb__error_set(FCDB_ECORRUPT, NULL, MDB_CORRUPTED,
+	                       "LMDB returned a key or value it did not fill "
+	                       "in: a page of the store is damaged");
+}
+
 /* Adopt a map size another process grew, or grow it ourselves. */
 static int remap(fcdb__store *s, int grow)
 {
@@ -102,14 +234,17 @@ static int remap(fcdb__store *s, int grow)
 	size_t size = 0;
 	int rc;
 
-	pthread_rwlock_wrlock(&s->remap);
+	for (int i = 0; i < SHARDS; i++)
+		pthread_rwlock_wrlock(&s->remap[i].lock);
 	if (grow) {
 		mdb_env_info(s->env, &info);
 		size = info.me_mapsize;
 		size = size > SIZE_MAX / 2 ? SIZE_MAX : size * 2;
 	}
 	rc = mdb_env_set_mapsize(s->env, size);
-	pthread_rwlock_unlock(&s->remap);
+	bounds_refresh(s, 1);
+	for (int i = SHARDS - 1; i >= 0; i--)
+		pthread_rwlock_unlock(&s->remap[i].lock);
 	if (rc)
 		return lmdb_error(rc, grow ? "growing the map" : "adopting the map size");
 	return FCDB_OK;
@@ -134,7 +269,8 @@ static void store_free(fcdb__store *s)
 	pool_drain(s);
 	if (s->env)
 		mdb_env_close(s->env);
-	pthread_rwlock_destroy(&s->remap);
+	for (int i = 0; i < SHARDS; i++)
+		pthread_rwlock_destroy(&s->remap[i].lock);
 	free(s->path);
 	free(s);
 }
@@ -243,7 +379,8 @@ static int store_open_new(fcdb__store **out, const char *path,
 	/* Writers (remaps) must not starve behind a stream of readers. */
 	pthread_rwlockattr_setkind_np(&attr,
 		PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-	pthread_rwlock_init(&s->remap, &attr);
+	for (int i = 0; i < SHARDS; i++)
+		pthread_rwlock_init(&s->remap[i].lock, &attr);
 	pthread_rwlockattr_destroy(&attr);
 	if (!s->path) {
 		rc = fcdb__error_set(FCDB_ENOMEM, NULL, 0, "out of memory");
@@ -288,6 +425,7 @@ static int store_open_new(fcdb__store **out, const char *path,
 	rc = open_dbis(s);
 	if (rc)
 		goto fail;
+	bounds_refresh(s, 1);
 	*out = s;
 	return FCDB_OK;
 fail:
@@ -323,6 +461,12 @@ int fcdb__store_open(fcdb__store **out, const char *path, unsigned flags,
 			}
 			s->refs++;
 			pthread_mutex_unlock(&registry_lock);
+			/* an open clears dead readers' slots, shared or not */
+			{
+				int dead;
+
+				mdb_reader_check(s->env, &dead);
+			}
 			*out = s;
 			return FCDB_OK;
 		}
@@ -363,7 +507,7 @@ uint64_t fcdb__store_map_size(fcdb__store *s)
 static fcdb__txn *pool_take(fcdb__store *s)
 {
 	/* Start where this thread's address points, to spread contention. */
-	unsigned start = (unsigned)(((uintptr_t)&start) >> 12) % POOL_SIZE;
+	unsigned start = my_shard() % POOL_SIZE;
 
 	for (unsigned i = 0; i < POOL_SIZE; i++) {
 		unsigned k = (start + i) % POOL_SIZE;
@@ -380,7 +524,7 @@ static fcdb__txn *pool_take(fcdb__store *s)
 
 static int pool_put(fcdb__store *s, fcdb__txn *t)
 {
-	unsigned start = (unsigned)(((uintptr_t)&start) >> 12) % POOL_SIZE;
+	unsigned start = my_shard() % POOL_SIZE;
 
 	for (unsigned i = 0; i < POOL_SIZE; i++) {
 		unsigned k = (start + i) % POOL_SIZE;
@@ -399,7 +543,9 @@ int fcdb__store_read_begin(fcdb__store *s, fcdb__txn **out)
 
 	*out = NULL;
 	for (;;) {
-		pthread_rwlock_rdlock(&s->remap);
+		unsigned shard = my_shard();
+
+		pthread_rwlock_rdlock(&s->remap[shard].lock);
 		t = pool_take(s);
 		if (t) {
 			rc = mdb_txn_renew(t->txn);
@@ -411,7 +557,7 @@ int fcdb__store_read_begin(fcdb__store *s, fcdb__txn **out)
 		} else {
 			t = malloc(sizeof(*t));
 			if (!t) {
-				pthread_rwlock_unlock(&s->remap);
+				pthread_rwlock_unlock(&s->remap[shard].lock);
 				return fcdb__error_set(FCDB_ENOMEM, NULL, 0,
 				                       "out of memory");
 			}
@@ -423,10 +569,11 @@ int fcdb__store_read_begin(fcdb__store *s, fcdb__txn **out)
 			}
 		}
 		if (t) {
+			t->shard = shard;
 			*out = t;
 			return FCDB_OK;
 		}
-		pthread_rwlock_unlock(&s->remap);
+		pthread_rwlock_unlock(&s->remap[shard].lock);
 		if (rc == MDB_MAP_RESIZED && tries++ < 8) {
 			rc = remap(s, 0);
 			if (rc)
@@ -462,12 +609,14 @@ void fcdb__store_read_end(fcdb__store *s, fcdb__txn *t)
 {
 	if (!t)
 		return;
+	unsigned shard = t->shard;
+
 	mdb_txn_reset(t->txn);
 	if (!pool_put(s, t)) {
 		mdb_txn_abort(t->txn);
 		free(t);
 	}
-	pthread_rwlock_unlock(&s->remap);
+	pthread_rwlock_unlock(&s->remap[shard].lock);
 }
 
 /* ---- write transactions ---- */
@@ -481,11 +630,12 @@ int fcdb__store_write(fcdb__store *s, fcdb__write_fn body, void *ctx)
 		return fcdb__error_set(FCDB_EMISUSE, NULL, 0,
 		                       "the store was opened read-only");
 	t.store = s;
+	t.shard = my_shard();
 	for (;;) {
-		pthread_rwlock_rdlock(&s->remap);
+		pthread_rwlock_rdlock(&s->remap[t.shard].lock);
 		rc = mdb_txn_begin(s->env, NULL, 0, &t.txn);
 		if (rc) {
-			pthread_rwlock_unlock(&s->remap);
+			pthread_rwlock_unlock(&s->remap[t.shard].lock);
 			if (rc == MDB_MAP_RESIZED && tries++ < 8) {
 				rc = remap(s, 0);
 				if (rc)
@@ -504,7 +654,7 @@ int fcdb__store_write(fcdb__store *s, fcdb__write_fn body, void *ctx)
 		} else {
 			mdb_txn_abort(t.txn);
 		}
-		pthread_rwlock_unlock(&s->remap);
+		pthread_rwlock_unlock(&s->remap[t.shard].lock);
 		if (rc == FCDB__EMAPFULL && tries++ < 40) {
 			rc = remap(s, 1);
 			if (rc)
@@ -525,7 +675,7 @@ int fcdb__store_write(fcdb__store *s, fcdb__write_fn body, void *ctx)
 int fcdb__txn_get(fcdb__txn *t, int db, const void *key, size_t klen,
                   fcdb__val *val)
 {
-	MDB_val k = { klen, (void *)key }, v;
+	MDB_val k = { klen, (void *)key }, v = { 0, NULL };
 	int rc;
 
 	if (klen == 0 || klen > 511)
@@ -535,6 +685,10 @@ int fcdb__txn_get(fcdb__txn *t, int db, const void *key, size_t klen,
 		return FCDB_ENOTFOUND;
 	if (rc)
 		return lmdb_error(rc, "reading");
+	if (!v.mv_data)
+		return left_unset();
+	if (!in_file(t->store, &v))
+		return past_the_file(t->store, &k);
 	val->data = v.mv_data;
 	val->len = v.mv_size;
 	return FCDB_OK;
@@ -595,6 +749,7 @@ int fcdb__cursor_open(fcdb__txn *t, int db, fcdb__cursor **out)
 	c = malloc(sizeof(*c));
 	if (!c)
 		return fcdb__error_set(FCDB_ENOMEM, NULL, 0, "out of memory");
+	c->store = t->store;
 	rc = mdb_cursor_open(t->txn, t->store->dbi[db], &c->cur);
 	if (rc) {
 		free(c);
@@ -607,13 +762,17 @@ int fcdb__cursor_open(fcdb__txn *t, int db, fcdb__cursor **out)
 static int cursor_get(fcdb__cursor *c, MDB_val *k, MDB_cursor_op op,
                       fcdb__val *ko, fcdb__val *vo)
 {
-	MDB_val v;
+	MDB_val v = { 0, NULL };
 	int rc = mdb_cursor_get(c->cur, k, &v, op);
 
 	if (rc == MDB_NOTFOUND)
 		return FCDB_ENOTFOUND;
 	if (rc)
 		return lmdb_error(rc, "reading with a cursor");
+	if (!k->mv_data || !v.mv_data)
+		return left_unset();
+	if (!in_file(c->store, k) || !in_file(c->store, &v))
+		return past_the_file(c->store, k);
 	if (ko) {
 		ko->data = k->mv_data;
 		ko->len = k->mv_size;
@@ -630,8 +789,10 @@ int fcdb__cursor_seek(fcdb__cursor *c, const void *key, size_t klen,
 {
 	MDB_val mk = { klen, (void *)key };
 
-	if (!key || !klen)
+	if (!key || !klen) {
+		mk.mv_data = NULL;
 		return cursor_get(c, &mk, MDB_FIRST, k, v);
+	}
 	if (klen > 511)
 		return FCDB_ENOTFOUND;
 	return cursor_get(c, &mk, MDB_SET_RANGE, k, v);
@@ -639,7 +800,7 @@ int fcdb__cursor_seek(fcdb__cursor *c, const void *key, size_t klen,
 
 int fcdb__cursor_next(fcdb__cursor *c, fcdb__val *k, fcdb__val *v)
 {
-	MDB_val mk;
+	MDB_val mk = { 0, NULL };
 
 	return cursor_get(c, &mk, MDB_NEXT, k, v);
 }
@@ -663,6 +824,17 @@ void fcdb__cursor_close(fcdb__cursor *c)
 
 /* ---- inspection ---- */
 
+/* mdb_reader_list prints a line per live slot ("pid thread txnid"),
+   after a header or instead "(no active readers)": count the slots. */
+static int count_reader(const char *line, void *ctx)
+{
+	while (*line == ' ')
+		line++;
+	if (*line >= '0' && *line <= '9')
+		(*(uint32_t *)ctx)++;
+	return 0;
+}
+
 int fcdb__store_stat_get(fcdb__store *s, fcdb__txn *t, fcdb__store_stat *out)
 {
 	MDB_envinfo info;
@@ -681,7 +853,11 @@ int fcdb__store_stat_get(fcdb__store *s, fcdb__txn *t, fcdb__store_stat *out)
 	out->map_size = info.me_mapsize;
 	out->last_page = info.me_last_pgno;
 	out->max_readers = info.me_maxreaders;
-	out->readers_used = info.me_numreaders;
+	/* me_numreaders is the most slots ever used since the lock file was
+	   made, not the slots in use now: count the live ones */
+	out->readers_used = 0;
+	if (mdb_reader_list(s->env, count_reader, &out->readers_used) != 0)
+		out->readers_used = info.me_numreaders;
 	if (stat(s->path, &fst) == 0)
 		out->file_bytes = (uint64_t)fst.st_size;
 	for (i = 0; i < FCDB__DB_COUNT; i++) {
@@ -701,8 +877,10 @@ int fcdb__store_copy_fd(fcdb__store *s, int fd)
 {
 	int rc;
 
-	pthread_rwlock_rdlock(&s->remap);
+	unsigned shard = my_shard();
+
+	pthread_rwlock_rdlock(&s->remap[shard].lock);
 	rc = mdb_env_copyfd2(s->env, fd, MDB_CP_COMPACT);
-	pthread_rwlock_unlock(&s->remap);
+	pthread_rwlock_unlock(&s->remap[shard].lock);
 	return rc ? lmdb_error(rc, "copying the store") : FCDB_OK;
 }

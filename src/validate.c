@@ -572,7 +572,7 @@ static void check_object(fcdb__vctx *v, const fcdb__schema *s,
 		const fcdb__node *m = &obj->v.kids[i];
 
 		old = path_key(p, m->key);
-		f = fcdb__schema_find(s, m->key);
+		f = fcdb__schema_find_n(s, m->key, m->keylen);
 		if (!f) {
 			if (top && v->mode == FCDB__V_IMPORT &&
 			    strcmp(m->key, "revision") == 0)
@@ -693,7 +693,8 @@ int fcdb__record_set(fcdb__arena *a, fcdb__node *rec, const char *name,
 			done = 1;
 			continue;
 		}
-		mf = fcdb__schema_find(&fcdb__schema_function, m->key);
+		mf = fcdb__schema_find_n(&fcdb__schema_function, m->key,
+		                         m->keylen);
 		/* unknown members sort after every schema field */
 		mpos = mf ? (size_t)(mf - fcdb__schema_function.fields)
 		          : fcdb__schema_function.count;
@@ -783,8 +784,8 @@ static void builder_load(fcdb__vctx *v, fcdb__arena *a, builder *b,
 	}
 	for (i = 0; i < obj->len; i++) {
 		const fcdb__node *m = &obj->v.kids[i];
-		const fcdb__field *f = fcdb__schema_find(&fcdb__schema_function,
-		                                         m->key);
+		const fcdb__field *f = fcdb__schema_find_n(&fcdb__schema_function,
+		                                           m->key, m->keylen);
 
 		if (m->type == FCDB__NULL)
 			continue;
@@ -1185,8 +1186,8 @@ int fcdb__validate_update(fcdb__vctx *v, fcdb__arena *a,
 		return report(v);
 	for (i = 0; i < input->len; i++) {
 		const fcdb__node *m = &input->v.kids[i];
-		const fcdb__field *f = fcdb__schema_find(&fcdb__schema_function,
-		                                         m->key);
+		const fcdb__field *f = fcdb__schema_find_n(&fcdb__schema_function,
+		                                           m->key, m->keylen);
 
 		if (!f || (f->flags & (FCDB__F_INPUT | FCDB__F_COMPUTED |
 		                       FCDB__F_NOUPDATE)))

@@ -4,14 +4,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "codec.h"
 #include "error.h"
 #include "fcdb.h"
 #include "json.h"
+#include "schema.h"
 #include "validate.h"
 
 static fcdb__arena arena;
+static const fcdb__codec_ctx CTX = { "cn-shanghai", "123" };
 
 static int setup(void **state)
 {
@@ -80,7 +83,7 @@ static void round_trip(const fcdb__node *rec)
 	assert_int_equal(fcdb__codec_verify(enc.data, enc.len, &env), 0);
 	assert_int_equal(env.revision, 77);
 	assert_int_equal(env.version, FCDB__FORMAT_VERSION);
-	assert_int_equal(fcdb__codec_decode(&arena, &env, &back), 0);
+	assert_int_equal(fcdb__codec_decode(&arena, &env, &CTX, &back), 0);
 	/* JSON renderings equal: nested members come back in schema order,
 	   so compare against a second round trip as well */
 	a = render(back);
@@ -94,7 +97,7 @@ static void round_trip(const fcdb__node *rec)
 		assert_int_equal(enc2.len, enc.len);
 		assert_memory_equal(enc2.data, enc.data, enc.len);
 		assert_int_equal(fcdb__codec_verify(enc2.data, enc2.len, &env2), 0);
-		assert_int_equal(fcdb__codec_decode(&arena, &env2, &again), 0);
+		assert_int_equal(fcdb__codec_decode(&arena, &env2, &CTX, &again), 0);
 		b = render(again);
 		assert_string_equal(a, b);
 		free(b);
@@ -127,6 +130,132 @@ static void test_round_trip_fixtures(void **state)
 		round_trip(record_from(rel, 0));
 	}
 	round_trip(record_from("import/function-full.json", 1));
+}
+
+/* Rendering straight from the payload gives the same text as decoding
+   to a tree and rendering that, pretty or not, masked or not. */
+static void render_matches_tree(const fcdb__node *rec)
+{
+	fcdb__envelope env;
+	fcdb__node *tree;
+	fcdb__buf enc, a, b;
+	fcdb__json_opts jo;
+	fcdb__render_opts ro;
+
+	fcdb__buf_init(&enc);
+	assert_int_equal(fcdb__codec_encode(&enc, rec, 9), 0);
+	assert_int_equal(fcdb__codec_verify(enc.data, enc.len, &env), 0);
+	assert_int_equal(fcdb__codec_decode(&arena, &env, &CTX, &tree), 0);
+	for (int pretty = 0; pretty < 2; pretty++) {
+		memset(&jo, 0, sizeof(jo));
+		memset(&ro, 0, sizeof(ro));
+		jo.pretty = ro.pretty = pretty;
+		jo.with_revision = ro.with_revision = pretty;
+		jo.revision = 9;
+		fcdb__buf_init(&a);
+		fcdb__buf_init(&b);
+		fcdb__json_write(&a, tree, &jo);
+		assert_int_equal(fcdb__codec_render(&b, &env, &CTX, &ro), 0);
+		fcdb__buf_cstr(&a);
+		fcdb__buf_cstr(&b);
+		assert_string_equal(a.data, b.data);
+		fcdb__buf_free(&a);
+		fcdb__buf_free(&b);
+	}
+	fcdb__buf_free(&enc);
+}
+
+static void test_render_matches_tree(void **state)
+{
+	char names[16][128], rel[256];
+	size_t n = tu_list_json("valid", names, 16);
+
+	(void)state;
+	for (size_t i = 0; i < n; i++) {
+		snprintf(rel, sizeof(rel), "valid/%s", names[i]);
+		render_matches_tree(record_from(rel, 0));
+	}
+	render_matches_tree(record_from("import/function-full.json", 1));
+}
+
+/* Times, the functionId and the codeChecksum are stored compactly and
+   come back as the same text; the ARN is derived, not stored. */
+static void test_compact_fields(void **state)
+{
+	fcdb__node *rec = record_from("import/function-full.json", 1);
+	fcdb__envelope env;
+	fcdb__summary sum;
+	fcdb__buf enc;
+
+	(void)state;
+	fcdb__buf_init(&enc);
+	assert_int_equal(fcdb__codec_encode(&enc, rec, 1), 0);
+	assert_null(memmem(enc.data, enc.len, "2023-04-01T08:15:27Z", 20));
+	assert_null(memmem(enc.data, enc.len, "aa715851-1c20", 13));
+	assert_null(memmem(enc.data, enc.len, "15509210073434968621", 20));
+	assert_null(memmem(enc.data, enc.len, "acs:fc:cn-shanghai:123:functions",
+	                   32));
+	assert_int_equal(fcdb__codec_verify(enc.data, enc.len, &env), 0);
+	assert_int_equal(fcdb__codec_summary(&arena, &env, &CTX, &sum), 0);
+	assert_string_equal(sum.str[FCDB__FN_CREATED_TIME], "2023-04-01T08:15:27Z");
+	assert_string_equal(sum.str[FCDB__FN_LAST_MODIFIED_TIME],
+	                    "2023-05-01T08:15:27Z");
+	assert_string_equal(sum.str[FCDB__FN_FUNCTION_ID],
+	                    "aa715851-1c20-4b89-a8fb-5cd2e1a0b7f3");
+	assert_string_equal(sum.str[FCDB__FN_CODE_CHECKSUM],
+	                    "15509210073434968621");
+	assert_string_equal(sum.str[FCDB__FN_FUNCTION_ARN],
+	                    "acs:fc:cn-shanghai:123:functions/my-function-1");
+	assert_string_equal(sum.str[FCDB__FN_FUNCTION_NAME], "my-function-1");
+	assert_int_equal(sum.i[FCDB__FN_MEMORY_SIZE], 1024);
+	assert_true(sum.cpu == 0.5);
+	fcdb__buf_free(&enc);
+	/* forms that would not render back the same are kept as text */
+	{
+		fcdb__node *n = record_from("import/function-full.json", 1);
+		fcdb__node id, t;
+		fcdb__node *back;
+
+		memset(&id, 0, sizeof(id));
+		memset(&t, 0, sizeof(t));
+		fcdb__node_set_str(&id, "AA715851-1C20-4B89-A8FB-5CD2E1A0B7F3", 36);
+		fcdb__node_set_str(&t, "1969-12-31T23:59:59Z", 20);
+		assert_int_equal(fcdb__record_set(&arena, n, "functionId", &id), 0);
+		assert_int_equal(fcdb__record_set(&arena, n, "createdTime", &t), 0);
+		fcdb__buf_init(&enc);
+		assert_int_equal(fcdb__codec_encode(&enc, n, 1), 0);
+		assert_int_equal(fcdb__codec_verify(enc.data, enc.len, &env), 0);
+		assert_int_equal(fcdb__codec_decode(&arena, &env, &CTX, &back), 0);
+		assert_string_equal(fcdb__node_get(back, "functionId")->v.s,
+		                    "AA715851-1C20-4B89-A8FB-5CD2E1A0B7F3");
+		assert_string_equal(fcdb__node_get(back, "createdTime")->v.s,
+		                    "1969-12-31T23:59:59Z");
+		fcdb__buf_free(&enc);
+	}
+}
+
+static void test_time_format_round_trip(void **state)
+{
+	char out[21];
+	uint64_t seed = tu_seed() ^ 3;
+
+	(void)state;
+	fcdb__codec_format_time(out, 0);
+	assert_string_equal(out, "1970-01-01T00:00:00Z");
+	fcdb__codec_format_time(out, 951782400); /* leap day 2000 */
+	assert_string_equal(out, "2000-02-29T00:00:00Z");
+	fcdb__codec_format_time(out, 253402300799ull);
+	assert_string_equal(out, "9999-12-31T23:59:59Z");
+	for (int i = 0; i < 2000; i++) {
+		time_t t = (time_t)(tu_rand(&seed) % 253402300800ull);
+		struct tm tm;
+		char want[64];
+
+		gmtime_r(&t, &tm);
+		strftime(want, sizeof(want), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		fcdb__codec_format_time(out, (uint64_t)t);
+		assert_string_equal(out, want);
+	}
 }
 
 static void test_full_record_is_small(void **state)
@@ -225,7 +354,7 @@ static void test_rehashed_garbage_never_crashes(void **state)
 		fcdb__codec_set_revision(junk.data, junk.len, 5);
 		assert_int_equal(fcdb__codec_verify(junk.data, junk.len, &env), 0);
 		fcdb__arena_reset(&arena);
-		if (fcdb__codec_decode(&arena, &env, &out) == 0)
+		if (fcdb__codec_decode(&arena, &env, &CTX, &out) == 0)
 			ok++;
 		else {
 			assert_int_equal(fcdb_error_last()->code, FCDB_ECORRUPT);
@@ -264,7 +393,7 @@ static void test_huge_claims_refused_without_allocating(void **state)
 		fcdb__codec_set_revision(rec, FCDB__ENVELOPE_SIZE + lens[i], 1);
 		assert_int_equal(fcdb__codec_verify(rec, FCDB__ENVELOPE_SIZE + lens[i],
 		                                    &env), 0);
-		assert_int_equal(fcdb__codec_decode(&arena, &env, &out), FCDB_ECORRUPT);
+		assert_int_equal(fcdb__codec_decode(&arena, &env, &CTX, &out), FCDB_ECORRUPT);
 	}
 }
 
@@ -303,7 +432,7 @@ static void test_unknown_fields_kept(void **state)
 	fcdb__buf_init(&enc);
 	assert_int_equal(fcdb__codec_encode(&enc, rec, 3), 0);
 	assert_int_equal(fcdb__codec_verify(enc.data, enc.len, &env), 0);
-	assert_int_equal(fcdb__codec_decode(&arena, &env, &back), 0);
+	assert_int_equal(fcdb__codec_decode(&arena, &env, &CTX, &back), 0);
 	a = render(fcdb__node_get(rec, "legacyField"));
 	b = render(fcdb__node_get(back, "legacyField"));
 	assert_string_equal(a, b);
@@ -354,7 +483,7 @@ static void test_empty_strings(void **state)
 		       payloads[i].len);
 		fcdb__codec_set_revision(buf, len, 1);
 		assert_int_equal(fcdb__codec_verify(buf, len, &env), 0);
-		assert_int_equal(fcdb__codec_decode(&arena, &env, &out),
+		assert_int_equal(fcdb__codec_decode(&arena, &env, &CTX, &out),
 		                 payloads[i].want);
 	}
 	/* and through the encoder: empty values survive */
@@ -370,6 +499,9 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_round_trip_fixtures),
+		T(test_render_matches_tree),
+		T(test_compact_fields),
+		T(test_time_format_round_trip),
 		T(test_full_record_is_small),
 		T(test_every_flipped_byte_is_caught),
 		T(test_version_checked_first),
