@@ -214,7 +214,7 @@ tests/fuzz/obj/%.o: src/%.c
 
 tests/fuzz/bin/%: tests/fuzz/%.c $(patsubst src/%.c,tests/fuzz/obj/%.o,$(LIB_SRC))
 	@mkdir -p tests/fuzz/bin
-	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $(filter %.c %.o,$^) $(LIBS)
 
 fuzz-build: deps fuzz-deps $(FUZZ_BINS)
 
