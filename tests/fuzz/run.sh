@@ -31,7 +31,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 crashes="$here/crashes"
 mkdir -p "$crashes"
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/fcdb-fuzz-run-XXXXXX") || exit 1
-trap 'rm -rf "$scratch"' EXIT INT TERM
+trap 'rm -rf "$scratch"' EXIT
+trap 'exit 130' INT TERM # stop, not go on to the next target
 
 UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 ASAN_OPTIONS="abort_on_error=1:detect_leaks=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
