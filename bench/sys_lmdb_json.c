@@ -1,6 +1,7 @@
 /*
  * sys_lmdb_json.c: the lmdb-json baseline: fcdb's LMDB layout (named
- * databases functions, by_arn, by_id: name -> value, arn -> name,
+ * databases functions, by_arn, by_id: name -> value, arn -> (nothing: the
+ * name is in the ARN),
  * id -> name) holding compact JSON text, parsed with cJSON for typed reads.
  */
 #include "system.h"
@@ -91,8 +92,11 @@ static int put_function(bench_sys *s, MDB_txn *txn, const char *json,
 
 	if ((rc = mdb_put(txn, s->fn, &k, &v, MDB_NOOVERWRITE)))
 		return fail(rc == MDB_KEYEXIST ? "function exists" : "put", rc);
+	/* fcdb's layout: an ARN entry with no value, the name being in
+	   the ARN */
 	k = val(arn, strlen(arn));
-	if ((rc = mdb_put(txn, s->arn, &k, &nv, MDB_NOOVERWRITE)))
+	v = val("", 0);
+	if ((rc = mdb_put(txn, s->arn, &k, &v, MDB_NOOVERWRITE)))
 		return fail("put by_arn", rc);
 	k = val(id, strlen(id));
 	if ((rc = mdb_put(txn, s->id, &k, &nv, MDB_NOOVERWRITE)))
@@ -318,7 +322,9 @@ static int j_get_by_name(bench_reader *r, const char *name, uint64_t *ck)
 
 static int j_get_by_arn(bench_reader *r, const char *arn, uint64_t *ck)
 {
-	cJSON *doc = load(r, r->s->arn, arn);
+	/* as fcdb does: the name is in the ARN */
+	const char *name = strstr(arn, ":functions/");
+	cJSON *doc = name ? load(r, r->s->fn, name + 11) : NULL;
 
 	if (!doc)
 		return -1;

@@ -139,12 +139,23 @@ static void problem(struct checker *c, const void *name, size_t nlen,
 }
 
 /* Does index `db` map `key` to exactly `name`? */
-static int index_points(fcdb__txn *t, int db, const char *key,
-                        const void *name, size_t nlen)
+/* Is the ARN in the ARN index? */
+static int arn_indexed(fcdb__txn *t, const char *arn)
 {
 	fcdb__val v;
 
-	if (fcdb__txn_get(t, db, key, strlen(key), &v))
+	return fcdb__txn_get(t, FCDB__DB_BY_ARN, arn, strlen(arn), &v) == 0;
+}
+
+/* Does the id index map `id` to exactly `name`? */
+static int id_points(fcdb__txn *t, const char *id, const void *name,
+                     size_t nlen)
+{
+	uint8_t key[FCDB__ID_KEY_MAX];
+	size_t klen = fcdb__id_key(id, strlen(id), key);
+	fcdb__val v;
+
+	if (!klen || fcdb__txn_get(t, FCDB__DB_BY_ID, key, klen, &v))
 		return 0;
 	return v.len == nlen && memcmp(v.data, name, nlen) == 0;
 }
@@ -198,13 +209,13 @@ static int check_records(fcdb__txn *t, struct checker *c, uint64_t store_rev,
 		if (!arn)
 			problem(c, k.data, k.len, "record", "the record has no "
 			        "functionArn");
-		else if (!index_points(t, FCDB__DB_BY_ARN, arn, k.data, k.len))
-			problem(c, k.data, k.len, "by_arn", "no by_arn entry maps "
-			        "\"%.200s\" to this function", arn);
+		else if (!arn_indexed(t, arn))
+			problem(c, k.data, k.len, "by_arn", "the by_arn index has "
+			        "no entry for \"%.200s\"", arn);
 		if (!id)
 			problem(c, k.data, k.len, "record", "the record has no "
 			        "functionId");
-		else if (!index_points(t, FCDB__DB_BY_ID, id, k.data, k.len))
+		else if (!id_points(t, id, k.data, k.len))
 			problem(c, k.data, k.len, "by_id", "no by_id entry maps "
 			        "\"%.200s\" to this function", id);
 	}
@@ -214,16 +225,16 @@ static int check_records(fcdb__txn *t, struct checker *c, uint64_t store_rev,
 }
 
 /* Every index entry must point at a record that names the key back. */
-static int check_index(fcdb__txn *t, struct checker *c, int db,
+static int check_index(fcdb *db, fcdb__txn *t, struct checker *c, int index,
                        const fcdb__codec_ctx *cctx)
 {
-	const char *phase = db == FCDB__DB_BY_ARN ? "by_arn" : "by_id";
+	const char *phase = index == FCDB__DB_BY_ARN ? "by_arn" : "by_id";
 	fcdb__cursor *cur;
 	fcdb__val k, v, rec;
 	fcdb_function fn;
 	int rc;
 
-	rc = fcdb__cursor_open(t, db, &cur);
+	rc = fcdb__cursor_open(t, index, &cur);
 	if (rc)
 		return rc;
 	memset(&fn, 0, sizeof(fn));
@@ -231,26 +242,41 @@ static int check_index(fcdb__txn *t, struct checker *c, int db,
 	fn.arena = &fn.own;
 	for (rc = fcdb__cursor_seek(cur, NULL, 0, &k, &v); rc == 0;
 	     rc = fcdb__cursor_next(cur, &k, &v)) {
-		const char *back;
+		char text[FCDB__ID_KEY_MAX + 1];
+		const char *name, *back, *key = k.data;
+		size_t nlen, klen = k.len;
 
-		if (fcdb__txn_get(t, FCDB__DB_FUNCTIONS, v.data, v.len, &rec)) {
-			problem(c, k.data, k.len, phase, "points at function "
+		if (index == FCDB__DB_BY_ARN) {
+			/* the name is in the ARN */
+			name = fcdb__arn_name(db, k.data, k.len, &nlen);
+			if (!name) {
+				problem(c, k.data, k.len, phase, "is not an ARN "
+				        "of this store's region and account");
+				continue;
+			}
+		} else {
+			name = v.data;
+			nlen = v.len;
+			fcdb__id_text(k.data, k.len, text);
+			key = text;
+			klen = strlen(text);
+		}
+		if (fcdb__txn_get(t, FCDB__DB_FUNCTIONS, name, nlen, &rec)) {
+			problem(c, key, klen, phase, "points at function "
 			        "\"%.*s\", which does not exist",
-			        (int)(v.len > 200 ? 200 : v.len),
-			        (const char *)v.data);
+			        (int)(nlen > 200 ? 200 : nlen), name);
 			continue;
 		}
 		fcdb__arena_reset(fn.arena);
-		if (fcdb__function_load(&fn, rec.data, rec.len, v.data, v.len,
+		if (fcdb__function_load(&fn, rec.data, rec.len, name, nlen,
 		                        cctx))
 			continue; /* reported with the record */
-		back = db == FCDB__DB_BY_ARN ? fcdb_function_arn(&fn)
-		                             : fcdb_function_id(&fn);
-		if (!back || strlen(back) != k.len || memcmp(back, k.data, k.len))
-			problem(c, k.data, k.len, phase, "points at function "
+		back = index == FCDB__DB_BY_ARN ? fcdb_function_arn(&fn)
+		                                : fcdb_function_id(&fn);
+		if (!back || strlen(back) != klen || memcmp(back, key, klen))
+			problem(c, key, klen, phase, "points at function "
 			        "\"%.*s\", which does not name it back",
-			        (int)(v.len > 200 ? 200 : v.len),
-			        (const char *)v.data);
+			        (int)(nlen > 200 ? 200 : nlen), name);
 	}
 	fcdb__arena_free(&fn.own);
 	fcdb__cursor_close(cur);
@@ -284,9 +310,9 @@ int fcdb_check(fcdb *db, fcdb_check_fn report, void *ctx, uint64_t *problems)
 	if (rc == 0)
 		rc = check_records(t, &c, rev, &cctx);
 	if (rc == 0)
-		rc = check_index(t, &c, FCDB__DB_BY_ARN, &cctx);
+		rc = check_index(db, t, &c, FCDB__DB_BY_ARN, &cctx);
 	if (rc == 0)
-		rc = check_index(t, &c, FCDB__DB_BY_ID, &cctx);
+		rc = check_index(db, t, &c, FCDB__DB_BY_ID, &cctx);
 	fcdb__store_read_end(db->store, t);
 	if (problems)
 		*problems = c.problems;

@@ -18,7 +18,7 @@ void fcdb__buf_free(fcdb__buf *b)
 	fcdb__buf_init(b);
 }
 
-int fcdb__buf_reserve(fcdb__buf *b, size_t extra)
+int fcdb__buf_grow(fcdb__buf *b, size_t extra)
 {
 	size_t need, cap;
 	char *p;

@@ -16,7 +16,14 @@ typedef struct fcdb__buf {
 void fcdb__buf_init(fcdb__buf *b);
 void fcdb__buf_free(fcdb__buf *b);
 /* Make room for `extra` more bytes; 0 or -1 (and b->failed set). */
-int fcdb__buf_reserve(fcdb__buf *b, size_t extra);
+int fcdb__buf_grow(fcdb__buf *b, size_t extra);
+
+static inline int fcdb__buf_reserve(fcdb__buf *b, size_t extra)
+{
+	if (!b->failed && extra < b->cap - b->len)
+		return 0;
+	return fcdb__buf_grow(b, extra);
+}
 void fcdb__buf_add_slow(fcdb__buf *b, const void *p, size_t n);
 
 /* Append n bytes (inline: the common case is a memcpy). */

@@ -33,9 +33,15 @@ static void store_be64(uint8_t *p, uint64_t v)
 	}
 }
 
+static uint32_t load_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
 static uint64_t record_hash(const uint8_t *rec, size_t len)
 {
-	return fcdb__xxh3(rec + 16, len - 16, load_be64(rec));
+	return fcdb__xxh3(rec + 12, len - 12, load_be32(rec));
 }
 
 int fcdb__codec_verify(const void *data, size_t len, fcdb__envelope *env)
@@ -51,7 +57,7 @@ int fcdb__codec_verify(const void *data, size_t len, fcdb__envelope *env)
 		return fcdb__error_set(FCDB_ECORRUPT, NULL, 0,
 		                       "record format version %u is not %u",
 		                       rec[0], FCDB__FORMAT_VERSION);
-	if (record_hash(rec, len) != load_be64(rec + 8))
+	if (record_hash(rec, len) != load_be64(rec + 4))
 		return fcdb__error_set(FCDB_ECORRUPT, NULL, 0,
 		                       "record checksum (XXH3) does not match");
 	if (rec[2] < FCDB_STATE_PENDING || rec[2] > FCDB_STATE_FAILED ||
@@ -64,7 +70,7 @@ int fcdb__codec_verify(const void *data, size_t len, fcdb__envelope *env)
 	env->flags = rec[1];
 	env->state = rec[2];
 	env->status = rec[3];
-	env->revision = load_be64(rec + 16);
+	env->revision = load_be64(rec + 12);
 	env->payload = rec + FCDB__ENVELOPE_SIZE;
 	env->payload_len = len - FCDB__ENVELOPE_SIZE;
 	return FCDB_OK;
@@ -74,8 +80,8 @@ void fcdb__codec_set_revision(void *data, size_t len, uint64_t revision)
 {
 	uint8_t *rec = data;
 
-	store_be64(rec + 16, revision);
-	store_be64(rec + 8, record_hash(rec, len));
+	store_be64(rec + 12, revision);
+	store_be64(rec + 4, record_hash(rec, len));
 }
 
 /* ---- compact encodings ----
@@ -200,7 +206,7 @@ static int hexval(char c)
 }
 
 /* A lower-case 8-4-4-4-12 UUID as 16 bytes. */
-static int uuid_pack(const char *s, size_t len, uint8_t out[16])
+int fcdb__uuid_pack(const char *s, size_t len, uint8_t out[16])
 {
 	size_t i, k = 0;
 
@@ -224,7 +230,7 @@ static int uuid_pack(const char *s, size_t len, uint8_t out[16])
 	return k == 16;
 }
 
-static void uuid_unpack(char out[37], const uint8_t in[16])
+void fcdb__uuid_unpack(char out[37], const uint8_t in[16])
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t i, k = 0;
@@ -268,7 +274,7 @@ static int compact_text(int enc, const msgpack_object *o, char *out,
 	}
 	if (enc == ENC_UUID && o->type == MSGPACK_OBJECT_BIN &&
 	    o->via.bin.size == 16) {
-		uuid_unpack(out, (const uint8_t *)o->via.bin.ptr);
+		fcdb__uuid_unpack(out, (const uint8_t *)o->via.bin.ptr);
 		*len = 36;
 		return 1;
 	}
@@ -347,7 +353,7 @@ static void pack_value(msgpack_packer *pk, const fcdb__field *f,
 				}
 				break;
 			case ENC_UUID:
-				if (uuid_pack(n->v.s, n->len, id)) {
+				if (fcdb__uuid_pack(n->v.s, n->len, id)) {
 					msgpack_pack_bin(pk, 16);
 					msgpack_pack_bin_body(pk, id, 16);
 					return;
@@ -365,10 +371,19 @@ static void pack_value(msgpack_packer *pk, const fcdb__field *f,
 		}
 		pack_generic(pk, n);
 		break;
-	case FCDB__T_NUM:
-		msgpack_pack_double(pk, n->type == FCDB__INT ? (double)n->v.i
-		                                             : n->v.d);
+	case FCDB__T_NUM: {
+		/* cpu: whole hundredths of a vCPU as an integer (1-3 bytes
+		   instead of 9) when that reads back exactly */
+		double d = n->type == FCDB__INT ? (double)n->v.i : n->v.d;
+		double h = d * 100.0;
+
+		if (h >= 0 && h < 1e9 && (double)(uint64_t)h == h &&
+		    (double)(uint64_t)h / 100.0 == d)
+			msgpack_pack_uint64(pk, (uint64_t)h);
+		else
+			msgpack_pack_double(pk, d);
 		break;
+	}
 	case FCDB__T_OBJ:
 		pack_object(pk, f->sub, n, 0);
 		break;
@@ -768,6 +783,11 @@ static int dec_value(struct dec *d, const fcdb__field *f,
 			return corrupt(d, "expected a boolean");
 		return dec_generic(d, o, n);
 	case FCDB__T_NUM:
+		if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
+			n->type = FCDB__DOUBLE;
+			n->v.d = (double)o->via.u64 / 100.0;
+			return 0;
+		}
 		if (o->type != MSGPACK_OBJECT_FLOAT64 &&
 		    o->type != MSGPACK_OBJECT_FLOAT32)
 			return corrupt(d, "expected a number");
@@ -1014,8 +1034,10 @@ int fcdb__codec_summary(fcdb__arena *a, const fcdb__envelope *env,
 				                     "integer in %s", f->name);
 			break;
 		case FCDB__T_NUM:
-			if (val->type == MSGPACK_OBJECT_FLOAT64 ||
-			    val->type == MSGPACK_OBJECT_FLOAT32)
+			if (val->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+				out->cpu = (double)val->via.u64 / 100.0;
+			else if (val->type == MSGPACK_OBJECT_FLOAT64 ||
+			         val->type == MSGPACK_OBJECT_FLOAT32)
 				out->cpu = val->via.f64;
 			else
 				rc = fcdb__error_set(FCDB_ECORRUPT, f->name, 0,
@@ -1152,6 +1174,10 @@ static int ren_value(struct ren *r, const fcdb__field *f,
 			return ren_corrupt("expected a boolean");
 		return ren_generic(r, o);
 	case FCDB__T_NUM:
+		if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
+			fcdb__jw_double(r->w, (double)o->via.u64 / 100.0);
+			return 0;
+		}
 		if (o->type != MSGPACK_OBJECT_FLOAT64 &&
 		    o->type != MSGPACK_OBJECT_FLOAT32)
 			return ren_corrupt("expected a number");
@@ -1197,6 +1223,36 @@ static int ren_value(struct ren *r, const fcdb__field *f,
 	}
 }
 
+/*
+ * Do the map's numbered keys come in increasing order of valid field
+ * numbers, string keys after them?  The encoder writes them so, and then
+ * rendering is one walk down the schema and the map together.
+ */
+static int in_schema_order(const fcdb__schema *s, const msgpack_object *o,
+                           uint32_t *numbered)
+{
+	uint64_t last = 0;
+	int strings = 0;
+
+	*numbered = 0;
+	if (o->type != MSGPACK_OBJECT_MAP)
+		return 0;
+	for (uint32_t i = 0; i < o->via.map.size; i++) {
+		const msgpack_object *k = &o->via.map.ptr[i].key;
+
+		if (k->type == MSGPACK_OBJECT_STR) {
+			strings = 1;
+			continue;
+		}
+		if (strings || k->type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
+		    k->via.u64 <= last || k->via.u64 >= 64)
+			return 0;
+		last = k->via.u64;
+		(*numbered)++;
+	}
+	return last == 0 || fcdb__schema_by_num(s, (unsigned)last) != NULL;
+}
+
 /* A map keyed by field numbers, members in schema order; at the top, the
    envelope's states and the derived ARN in their places. */
 static int ren_object(struct ren *r, const fcdb__schema *s,
@@ -1205,17 +1261,22 @@ static int ren_object(struct ren *r, const fcdb__schema *s,
 {
 	const msgpack_object *slot[64];
 	struct dec d = { NULL, "" };
-	uint32_t count, unknown, i;
-	int top = env != NULL, rc;
+	uint32_t count, unknown, i, e = 0, n, numbered;
+	int top = env != NULL, rc, ordered;
 
 	if (++r->depth > FCDB__JW_DEPTH - 4)
 		return ren_corrupt("nested too deep");
-	rc = slot_map(&d, s, o, slot, &count, &unknown);
-	if (rc)
-		return rc;
+	ordered = in_schema_order(s, o, &numbered);
+	if (!ordered) {
+		rc = slot_map(&d, s, o, slot, &count, &unknown);
+		if (rc)
+			return rc;
+	}
+	n = o->via.map.size;
 	fcdb__jw_open(r->w, '{');
 	for (i = 0; i < s->count; i++) {
 		const fcdb__field *f = &s->fields[i];
+		const msgpack_object *val = NULL;
 
 		if (!f->num)
 			continue;
@@ -1229,7 +1290,17 @@ static int ren_object(struct ren *r, const fcdb__schema *s,
 			fcdb__jw_str(r->w, v, strlen(v));
 			continue;
 		}
-		if (!slot[f->num]) {
+		if (ordered) {
+			const msgpack_object *k = e < n ? &o->via.map.ptr[e].key
+			                                : NULL;
+
+			if (k && k->type == MSGPACK_OBJECT_POSITIVE_INTEGER &&
+			    k->via.u64 == f->num)
+				val = &o->via.map.ptr[e++].val;
+		} else {
+			val = slot[f->num];
+		}
+		if (!val) {
 			if (top && f->num == FCDB__FN_FUNCTION_ARN && arn) {
 				fcdb__jw_key_plain(r->w, f->name, f->namelen);
 				fcdb__jw_str(r->w, arn, arn_len);
@@ -1237,10 +1308,13 @@ static int ren_object(struct ren *r, const fcdb__schema *s,
 			continue;
 		}
 		fcdb__jw_key_plain(r->w, f->name, f->namelen);
-		if ((rc = ren_value(r, f, slot[f->num], top)))
+		if ((rc = ren_value(r, f, val, top)))
 			return rc;
 	}
-	for (i = 0; i < o->via.map.size && unknown; i++) {
+	/* every numbered member must have found its field */
+	if (ordered && e != numbered)
+		return ren_corrupt("unknown field number");
+	for (i = 0; i < n; i++) {
 		const msgpack_object *k = &o->via.map.ptr[i].key;
 
 		if (k->type != MSGPACK_OBJECT_STR)

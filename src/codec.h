@@ -1,19 +1,18 @@
 /*
  * codec.h: the stored record, envelope and MessagePack payload (internal).
  *
- * A record is a 24-byte envelope followed by a MessagePack map:
+ * A record is a 20-byte envelope followed by a MessagePack map:
  *
  *   offset size  field
  *   0      1     format version (FCDB__FORMAT_VERSION)
  *   1      1     flags (0)
  *   2      1     state (fcdb_state)
  *   3      1     lastUpdateStatus (fcdb_update_status)
- *   4      4     reserved, zero
- *   8      8     XXH3-64 of bytes [16, end) seeded with bytes [0, 8) read
+ *   4      8     XXH3-64 of bytes [12, end) seeded with bytes [0, 4) read
  *                as a big-endian integer: so version, flags and states are
  *                covered too
- *   16     8     revision, big-endian
- *   24     ...   payload: map of schema field number -> value; nested
+ *   12     8     revision, big-endian
+ *   20     ...   payload: map of schema field number -> value; nested
  *                objects likewise; string keys for maps and for fields
  *                the schema does not know (kept so nothing is lost)
  *
@@ -30,7 +29,7 @@
 #include "node.h"
 
 #define FCDB__FORMAT_VERSION 1
-#define FCDB__ENVELOPE_SIZE 24
+#define FCDB__ENVELOPE_SIZE 20
 #define FCDB__RECORD_MAX (1024 * 1024)
 #define FCDB__SUMMARY_FIELDS 49 /* top-level field numbers 0..48 */
 
@@ -97,6 +96,10 @@ typedef struct fcdb__render_opts {
 int fcdb__codec_render(fcdb__buf *out, const fcdb__envelope *env,
                        const fcdb__codec_ctx *ctx,
                        const fcdb__render_opts *o);
+
+/* A lower-case 8-4-4-4-12 UUID as 16 bytes: 1, or 0 when s is not one. */
+int fcdb__uuid_pack(const char *s, size_t len, uint8_t out[16]);
+void fcdb__uuid_unpack(char out[37], const uint8_t in[16]);
 
 /* "YYYY-MM-DDThh:mm:ssZ" of seconds since the epoch (out: 21 bytes). */
 void fcdb__codec_format_time(char out[21], uint64_t t);

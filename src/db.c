@@ -9,6 +9,7 @@
 #include <uuid/uuid.h>
 
 #include "checksum.h"
+#include "codec.h"
 #include "error.h"
 #include "validate.h"
 
@@ -118,6 +119,61 @@ int fcdb__meta_set_revision(fcdb__txn *t, uint64_t rev)
 
 	store_be64(be, rev);
 	return meta_put(t, "revision", be, sizeof(be));
+}
+
+size_t fcdb__arn_for(const fcdb *db, const char *name, size_t nlen,
+                     char *out)
+{
+	size_t r = strlen(db->region), c = strlen(db->account);
+	size_t len = 19 + r + c + nlen;
+
+	if (len >= FCDB__ARN_MAX)
+		return 0;
+	memcpy(out, "acs:fc:", 7);
+	memcpy(out + 7, db->region, r);
+	out[7 + r] = ':';
+	memcpy(out + 8 + r, db->account, c);
+	memcpy(out + 8 + r + c, ":functions/", 11);
+	memcpy(out + 19 + r + c, name, nlen);
+	out[len] = '\0';
+	return len;
+}
+
+const char *fcdb__arn_name(const fcdb *db, const char *arn, size_t alen,
+                           size_t *nlen)
+{
+	size_t r = strlen(db->region), c = strlen(db->account);
+	size_t head = 19 + r + c;
+
+	if (alen <= head || memcmp(arn, "acs:fc:", 7) ||
+	    memcmp(arn + 7, db->region, r) || arn[7 + r] != ':' ||
+	    memcmp(arn + 8 + r, db->account, c) ||
+	    memcmp(arn + 8 + r + c, ":functions/", 11))
+		return NULL;
+	*nlen = alen - head;
+	return arn + head;
+}
+
+size_t fcdb__id_key(const char *id, size_t len, uint8_t *out)
+{
+	if (fcdb__uuid_pack(id, len, out))
+		return 16;
+	if (len == 0 || len >= FCDB__ID_KEY_MAX || len == 16)
+		return 0; /* 16 bytes of text would look like a packed UUID */
+	memcpy(out, id, len);
+	return len;
+}
+
+void fcdb__id_text(const void *key, size_t len, char *out)
+{
+	if (len == 16) {
+		fcdb__uuid_unpack(out, key);
+		return;
+	}
+	if (len > FCDB__ID_KEY_MAX)
+		len = FCDB__ID_KEY_MAX;
+	memcpy(out, key, len);
+	out[len] = '\0';
 }
 
 void fcdb__now(const fcdb *db, char out[21])

@@ -291,17 +291,6 @@ static int not_found(const char *what, const char *key)
 	                       "function %s\"%.200s\" does not exist", what, key);
 }
 
-/* Look a name up through an index; the record must name the key back. */
-static int resolve(fcdb__txn *t, int db, const char *key, fcdb__val *name)
-{
-	int rc = fcdb__txn_get(t, db, key, strlen(key), name);
-
-	if (rc == FCDB_ENOTFOUND)
-		return not_found(db == FCDB__DB_BY_ARN ? "with ARN " : "with id ",
-		                 key);
-	return rc;
-}
-
 /* Load the record `name` from t into a new function. */
 static int load_named(const fcdb *db, fcdb__txn *t, const char *name,
                       size_t nlen, fcdb_function **out)
@@ -331,12 +320,79 @@ static int load_named(const fcdb *db, fcdb__txn *t, const char *name,
 	return FCDB_OK;
 }
 
+/* Get by ARN: the name is in the ARN; the ARN index only tells a missing
+   record (damage) from a function that does not exist. */
+static int get_arn(fcdb *db, fcdb__txn *t, const char *arn,
+                   fcdb_function **out)
+{
+	size_t alen = strlen(arn), nlen;
+	const char *name = fcdb__arn_name(db, arn, alen, &nlen);
+	fcdb__val v;
+	int rc;
+
+	if (!name) {
+		/* an ARN of another region or account; if the index has it
+		   anyway, the store's own region or account is damaged */
+		if (fcdb__txn_get(t, FCDB__DB_BY_ARN, arn, alen, &v) == 0)
+			return fcdb__error_set(FCDB_ECORRUPT, NULL, 0,
+			                       "index by_arn: \"%.200s\" is not an "
+			                       "ARN of this store's region %s and "
+			                       "account %s", arn, db->region,
+			                       db->account);
+		return not_found("with ARN ", arn);
+	}
+	rc = load_named(db, t, name, nlen, out);
+	if (rc != FCDB_ENOTFOUND)
+		return rc;
+	if (fcdb__txn_get(t, FCDB__DB_BY_ARN, arn, alen, &v) == 0)
+		return fcdb__error_set(FCDB_ECORRUPT, NULL, 0, "index by_arn: "
+		                       "\"%.200s\" exists but its function "
+		                       "does not", arn);
+	return not_found("with ARN ", arn);
+}
+
+/* Get by functionId through the by_id index; the record must name the id
+   back. */
+static int get_id(fcdb *db, fcdb__txn *t, const char *id, fcdb_function **out)
+{
+	uint8_t key[FCDB__ID_KEY_MAX];
+	size_t klen = fcdb__id_key(id, strlen(id), key);
+	fcdb__val name;
+	const char *back;
+	int rc;
+
+	if (!klen)
+		return not_found("with id ", id);
+	rc = fcdb__txn_get(t, FCDB__DB_BY_ID, key, klen, &name);
+	if (rc == FCDB_ENOTFOUND)
+		return not_found("with id ", id);
+	if (rc)
+		return rc;
+	rc = load_named(db, t, name.data, name.len, out);
+	if (rc == FCDB_ENOTFOUND)
+		return fcdb__error_set(FCDB_ECORRUPT, NULL, 0, "index by_id: "
+		                       "\"%.200s\" points at function \"%.*s\", "
+		                       "which does not exist", id,
+		                       (int)(name.len > 200 ? 200 : name.len),
+		                       (const char *)name.data);
+	if (rc)
+		return rc;
+	back = fcdb_function_id(*out);
+	if (!back || strcmp(back, id) != 0) {
+		rc = fcdb__error_set(FCDB_ECORRUPT, NULL, 0, "index by_id: "
+		                     "\"%.200s\" points at function \"%.200s\", "
+		                     "which does not name it back", id,
+		                     fcdb_function_name(*out));
+		fcdb_function_free(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
 static int get_by(fcdb *db, fcdb_function **out, int index, const char *key,
                   const char *api)
 {
 	fcdb__txn *t;
-	fcdb__val name = { NULL, 0 };
-	const char *back;
 	int rc;
 
 	if (out)
@@ -350,39 +406,12 @@ static int get_by(fcdb *db, fcdb_function **out, int index, const char *key,
 	rc = fcdb__store_read_begin(db->store, &t);
 	if (rc)
 		return rc;
-	if (index == FCDB__DB_FUNCTIONS) {
+	if (index == FCDB__DB_FUNCTIONS)
 		rc = load_named(db, t, key, strlen(key), out);
-	} else {
-		rc = resolve(t, index, key, &name);
-		if (rc == 0)
-			rc = load_named(db, t, name.data, name.len, out);
-		if (rc == FCDB_ENOTFOUND && fcdb__error_code() == FCDB_ENOTFOUND &&
-		    name.len) {
-			/* the index names a record that is gone */
-			rc = fcdb__error_set(FCDB_ECORRUPT, NULL, 0,
-			                     "index %s: \"%.200s\" points at "
-			                     "function \"%.*s\", which does not "
-			                     "exist", index == FCDB__DB_BY_ARN
-			                     ? "by_arn" : "by_id", key,
-			                     (int)(name.len > 200 ? 200 : name.len),
-			                     (const char *)name.data);
-		}
-		if (rc == 0) {
-			back = index == FCDB__DB_BY_ARN ? fcdb_function_arn(*out)
-			                                : fcdb_function_id(*out);
-			if (!back || strcmp(back, key) != 0) {
-				rc = fcdb__error_set(FCDB_ECORRUPT, NULL, 0,
-				                     "index %s: \"%.200s\" points at "
-				                     "function \"%.200s\", which does "
-				                     "not name it back",
-				                     index == FCDB__DB_BY_ARN ? "by_arn"
-				                                              : "by_id",
-				                     key, fcdb_function_name(*out));
-				fcdb_function_free(*out);
-				*out = NULL;
-			}
-		}
-	}
+	else if (index == FCDB__DB_BY_ARN)
+		rc = get_arn(db, t, key, out);
+	else
+		rc = get_id(db, t, key, out);
 	fcdb__store_read_end(db->store, t);
 	return rc;
 }
@@ -584,10 +613,13 @@ static int create_body(fcdb__txn *t, void *arg)
 	                   c->rec->len, 1);
 	if (rc == 0)
 		rc = fcdb__txn_put(t, FCDB__DB_BY_ARN, c->arn, strlen(c->arn),
-		                   c->name, nlen, 1);
-	if (rc == 0)
-		rc = fcdb__txn_put(t, FCDB__DB_BY_ID, c->id, strlen(c->id),
-		                   c->name, nlen, 1);
+		                   "", 0, 1);
+	if (rc == 0) {
+		uint8_t key[FCDB__ID_KEY_MAX];
+		size_t klen = fcdb__id_key(c->id, strlen(c->id), key);
+
+		rc = fcdb__txn_put(t, FCDB__DB_BY_ID, key, klen, c->name, nlen, 1);
+	}
 	if (rc == FCDB_EEXISTS)
 		return fcdb__error_set(FCDB_ECORRUPT, NULL, 0,
 		                       "an index entry for function \"%s\" exists "
@@ -901,24 +933,37 @@ static int unfile_scan(const fcdb *db, fcdb__txn *t, const char *name,
  * store is damaged (a record filed under a broken key, or an index entry
  * left behind); remove what belongs to the name so it can be used again.
  */
+/* Remove the ARN index entry of `name`, if there is one. */
+static int unindex_arn(fcdb__txn *t, const fcdb *db, const char *name,
+                       size_t nlen)
+{
+	char arn[FCDB__ARN_MAX];
+	size_t alen = fcdb__arn_for(db, name, nlen, arn);
+	int rc;
+
+	if (!alen)
+		return FCDB_OK;
+	rc = fcdb__txn_del(t, FCDB__DB_BY_ARN, arn, alen);
+	return rc == FCDB_ENOTFOUND ? FCDB_OK : rc;
+}
+
 static int delete_orphan(fcdb__txn *t, struct delete_ctx *c, size_t nlen)
 {
-	char arn[700];
+	char arn[FCDB__ARN_MAX];
+	size_t alen = fcdb__arn_for(c->db, c->name, nlen, arn);
 	fcdb__val v;
 	uint64_t rev;
 	int removed = 0, rc;
 
-	snprintf(arn, sizeof(arn), "acs:fc:%s:%s:functions/%s", c->db->region,
-	         c->db->account, c->name);
-	rc = fcdb__txn_get(t, FCDB__DB_BY_ARN, arn, strlen(arn), &v);
-	if (rc == FCDB_ENOTFOUND || (rc == 0 && (v.len != nlen ||
-	                                         memcmp(v.data, c->name, nlen))))
+	rc = alen ? fcdb__txn_get(t, FCDB__DB_BY_ARN, arn, alen, &v)
+	          : FCDB_ENOTFOUND;
+	if (rc == FCDB_ENOTFOUND)
 		return not_found("", c->name);
 	if (rc)
 		return rc;
 	rc = unfile_scan(c->db, t, c->name, nlen, c->fn->arena, &removed);
 	if (rc == 0)
-		rc = fcdb__txn_del(t, FCDB__DB_BY_ARN, arn, strlen(arn));
+		rc = fcdb__txn_del(t, FCDB__DB_BY_ARN, arn, alen);
 	if (rc == 0)
 		rc = unindex_scan(t, FCDB__DB_BY_ID, c->name, nlen);
 	if (rc == 0)
@@ -930,7 +975,9 @@ static int delete_body(fcdb__txn *t, void *arg)
 {
 	struct delete_ctx *c = arg;
 	size_t nlen = strlen(c->name);
-	const char *arn, *id;
+	const char *id;
+	uint8_t key[FCDB__ID_KEY_MAX];
+	size_t klen;
 	uint64_t rev;
 	int rc;
 
@@ -942,7 +989,7 @@ static int delete_body(fcdb__txn *t, void *arg)
 		   point at it. */
 		rc = fcdb__txn_del(t, FCDB__DB_FUNCTIONS, c->name, nlen);
 		if (rc == 0)
-			rc = unindex_scan(t, FCDB__DB_BY_ARN, c->name, nlen);
+			rc = unindex_arn(t, c->db, c->name, nlen);
 		if (rc == 0)
 			rc = unindex_scan(t, FCDB__DB_BY_ID, c->name, nlen);
 		if (rc == 0)
@@ -951,13 +998,19 @@ static int delete_body(fcdb__txn *t, void *arg)
 	}
 	if (rc)
 		return rc;
-	arn = fcdb_function_arn(c->fn);
 	id = fcdb_function_id(c->fn);
 	rc = fcdb__txn_del(t, FCDB__DB_FUNCTIONS, c->name, nlen);
-	if (rc == 0 && arn)
-		rc = fcdb__txn_del(t, FCDB__DB_BY_ARN, arn, strlen(arn));
-	if (rc == 0 && id)
-		rc = fcdb__txn_del(t, FCDB__DB_BY_ID, id, strlen(id));
+	if (rc == 0) {
+		char arn[FCDB__ARN_MAX];
+		size_t alen = fcdb__arn_for(c->db, c->name, nlen, arn);
+
+		rc = fcdb__txn_del(t, FCDB__DB_BY_ARN, arn, alen);
+	}
+	if (rc == 0 && id) {
+		klen = fcdb__id_key(id, strlen(id), key);
+		rc = klen ? fcdb__txn_del(t, FCDB__DB_BY_ID, key, klen)
+		          : FCDB_ENOTFOUND;
+	}
 	if (rc == FCDB_ENOTFOUND)
 		return fcdb__error_set(FCDB_ECORRUPT, NULL, 0,
 		                       "function \"%s\" lacks an index entry: "

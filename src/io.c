@@ -422,26 +422,102 @@ static int same_bytes(const fcdb__val *a, const fcdb__buf *b)
 	return a->len == b->len && memcmp(a->data, b->data, b->len) == 0;
 }
 
-/* Does index `db` map `key` to `name`? */
-static int index_is(fcdb__txn *t, int db, const char *key, const char *name)
+/* Does the id index map `id` to `name`? */
+static int id_is(fcdb__txn *t, const char *id, const char *name)
 {
+	uint8_t key[FCDB__ID_KEY_MAX];
+	size_t klen = fcdb__id_key(id, strlen(id), key);
 	fcdb__val v;
 
-	if (fcdb__txn_get(t, db, key, strlen(key), &v))
+	if (!klen || fcdb__txn_get(t, FCDB__DB_BY_ID, key, klen, &v))
 		return 0;
 	return v.len == strlen(name) && memcmp(v.data, name, v.len) == 0;
 }
 
-static int put_index(fcdb__txn *t, int db, const char *key, const char *name)
+static int put_id(fcdb__txn *t, const char *id, const char *name)
 {
-	return fcdb__txn_put(t, db, key, strlen(key), name, strlen(name), 0);
+	uint8_t key[FCDB__ID_KEY_MAX];
+	size_t klen = fcdb__id_key(id, strlen(id), key);
+
+	if (!klen)
+		return fcdb__error_set(FCDB_EINVAL, "functionId", 0,
+		                       "functionId \"%.64s\" cannot be indexed", id);
+	return fcdb__txn_put(t, FCDB__DB_BY_ID, key, klen, name, strlen(name), 0);
 }
 
-static int del_index_if(fcdb__txn *t, int db, const char *key, const char *name)
+static int del_id_if(fcdb__txn *t, const char *id, const char *name)
 {
-	if (!key || !index_is(t, db, key, name))
+	uint8_t key[FCDB__ID_KEY_MAX];
+	size_t klen;
+
+	if (!id || !id_is(t, id, name))
 		return FCDB_OK;
-	return fcdb__txn_del(t, db, key, strlen(key));
+	klen = fcdb__id_key(id, strlen(id), key);
+	return fcdb__txn_del(t, FCDB__DB_BY_ID, key, klen);
+}
+
+static int del_arn(fcdb__txn *t, const char *arn)
+{
+	int rc;
+
+	if (!arn)
+		return FCDB_OK;
+	rc = fcdb__txn_del(t, FCDB__DB_BY_ARN, arn, strlen(arn));
+	return rc == FCDB_ENOTFOUND ? FCDB_OK : rc;
+}
+
+/*
+ * Create mode: every name must be new, so the puts themselves are the
+ * existence checks (LMDB's MDB_NOOVERWRITE hands back what is there),
+ * with no lookups before them.
+ */
+static int create_record(struct import *im, fcdb__txn *t,
+                         const fcdb__node *rec, const char *name,
+                         const char *arn, const char *id)
+{
+	uint8_t key[FCDB__ID_KEY_MAX];
+	size_t nlen = strlen(name), klen;
+	fcdb__val owner;
+	int rc;
+
+	rc = fcdb__codec_encode(&im->enc, rec, im->revision);
+	if (rc) {
+		if (rc == FCDB_EINVAL)
+			fcdb__error_prefix("import: %s: ", where(im));
+		return rc;
+	}
+	rc = fcdb__txn_put_new(t, FCDB__DB_FUNCTIONS, name, nlen, im->enc.data,
+	                       im->enc.len, NULL);
+	if (rc == FCDB_EEXISTS)
+		return fcdb__error_set(FCDB_EEXISTS, "functionName", 0,
+		                       "import: %s: function \"%s\" already exists "
+		                       "(use --mode upsert or replace)", where(im),
+		                       name);
+	if (rc == 0)
+		rc = fcdb__txn_put_new(t, FCDB__DB_BY_ARN, arn, strlen(arn), "", 0,
+		                       NULL);
+	if (rc == FCDB_EEXISTS)
+		return fcdb__error_set(FCDB_ECORRUPT, NULL, 0, "import: the ARN "
+		                       "index already holds %s, whose function "
+		                       "does not exist: run fcdb check", arn);
+	if (rc)
+		return rc;
+	klen = fcdb__id_key(id, strlen(id), key);
+	if (!klen)
+		return fcdb__error_set(FCDB_EINVAL, "functionId", 0,
+		                       "import: %s: functionId \"%.64s\" cannot "
+		                       "be indexed", where(im), id);
+	rc = fcdb__txn_put_new(t, FCDB__DB_BY_ID, key, klen, name, nlen, &owner);
+	if (rc == FCDB_EEXISTS)
+		return fcdb__error_set(FCDB_EINVAL, "functionId", 0,
+		                       "import: %s: functionId %s is already used "
+		                       "by function \"%.*s\"", where(im), id,
+		                       (int)(owner.len > 200 ? 200 : owner.len),
+		                       (const char *)owner.data);
+	if (rc)
+		return rc;
+	im->rep.created++;
+	return FCDB_OK;
 }
 
 /* Validate and write the record in im->text. */
@@ -449,7 +525,7 @@ static int import_record(struct import *im, fcdb__txn *t, uint64_t line)
 {
 	fcdb__node *input, *rec;
 	fcdb_function old;
-	const char *name, *arn, *id, *old_arn, *old_id;
+	const char *name, *arn, *id, *old_id;
 	fcdb__val cur, owner;
 	int rc, exists;
 
@@ -489,6 +565,8 @@ static int import_record(struct import *im, fcdb__txn *t, uint64_t line)
 		return fcdb__error_set(FCDB_EINVAL, "functionName", 0,
 		                       "import: %s: function \"%s\" appears twice "
 		                       "in this import", where(im), name);
+	if (im->opts->mode == FCDB_IMPORT_CREATE)
+		return create_record(im, t, rec, name, arn, id);
 	rc = fcdb__txn_get(t, FCDB__DB_FUNCTIONS, name, strlen(name), &cur);
 	if (rc && rc != FCDB_ENOTFOUND)
 		return rc;
@@ -499,7 +577,13 @@ static int import_record(struct import *im, fcdb__txn *t, uint64_t line)
 		                       "(use --mode upsert or replace)", where(im),
 		                       name);
 	/* A functionId belongs to one function. */
-	rc = fcdb__txn_get(t, FCDB__DB_BY_ID, id, strlen(id), &owner);
+	{
+		uint8_t key[FCDB__ID_KEY_MAX];
+		size_t klen = fcdb__id_key(id, strlen(id), key);
+
+		rc = klen ? fcdb__txn_get(t, FCDB__DB_BY_ID, key, klen, &owner)
+		          : FCDB_ENOTFOUND;
+	}
 	if (rc == 0 && !(owner.len == strlen(name) &&
 	                 memcmp(owner.data, name, owner.len) == 0)) {
 		char other[256];
@@ -524,7 +608,7 @@ static int import_record(struct import *im, fcdb__txn *t, uint64_t line)
 			fcdb__error_prefix("import: %s: ", where(im));
 		return rc;
 	}
-	old_arn = old_id = NULL;
+	old_id = NULL;
 	if (exists) {
 		memset(&old, 0, sizeof(old));
 		old.arena = &im->arena;
@@ -539,19 +623,17 @@ static int import_record(struct import *im, fcdb__txn *t, uint64_t line)
 			return FCDB_OK;
 		}
 		fcdb__codec_set_revision(im->enc.data, im->enc.len, im->revision);
-		old_arn = fcdb_function_arn(&old);
 		old_id = fcdb_function_id(&old);
 	}
 	rc = fcdb__txn_put(t, FCDB__DB_FUNCTIONS, name, strlen(name),
 	                   im->enc.data, im->enc.len, 0);
-	if (rc == 0 && old_arn && strcmp(old_arn, arn) != 0)
-		rc = del_index_if(t, FCDB__DB_BY_ARN, old_arn, name);
+	/* the ARN follows from the name: only a new name adds one */
+	if (rc == 0 && !exists)
+		rc = fcdb__txn_put(t, FCDB__DB_BY_ARN, arn, strlen(arn), "", 0, 0);
 	if (rc == 0 && old_id && strcmp(old_id, id) != 0)
-		rc = del_index_if(t, FCDB__DB_BY_ID, old_id, name);
-	if (rc == 0)
-		rc = put_index(t, FCDB__DB_BY_ARN, arn, name);
-	if (rc == 0)
-		rc = put_index(t, FCDB__DB_BY_ID, id, name);
+		rc = del_id_if(t, old_id, name);
+	if (rc == 0 && (!old_id || strcmp(old_id, id) != 0))
+		rc = put_id(t, id, name);
 	if (rc)
 		return rc;
 	if (exists)
@@ -597,10 +679,9 @@ static int drop_unseen(struct import *im, fcdb__txn *t)
 		                         &im->cctx);
 		if (rc)
 			return rc;
-		rc = del_index_if(t, FCDB__DB_BY_ARN, fcdb_function_arn(&old), name);
+		rc = del_arn(t, fcdb_function_arn(&old));
 		if (rc == 0)
-			rc = del_index_if(t, FCDB__DB_BY_ID, fcdb_function_id(&old),
-			                  name);
+			rc = del_id_if(t, fcdb_function_id(&old), name);
 		if (rc == 0)
 			rc = fcdb__txn_del(t, FCDB__DB_FUNCTIONS, name, strlen(name));
 		if (rc)

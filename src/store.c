@@ -714,6 +714,31 @@ int fcdb__txn_put(fcdb__txn *t, int db, const void *key, size_t klen,
 	return FCDB_OK;
 }
 
+int fcdb__txn_put_new(fcdb__txn *t, int db, const void *key, size_t klen,
+                      const void *val, size_t vlen, fcdb__val *existing)
+{
+	MDB_val k = { klen, (void *)key }, v = { vlen, (void *)val };
+	int rc;
+
+	if (klen == 0 || klen > 511)
+		return fcdb__error_set(FCDB_EINVAL, NULL, 0,
+		                       "key of %zu bytes is outside 1..511", klen);
+	rc = mdb_put(t->txn, t->store->dbi[db], &k, &v, MDB_NOOVERWRITE);
+	if (rc == MDB_KEYEXIST) {
+		/* LMDB hands back the value already there */
+		if (existing) {
+			existing->data = v.mv_data;
+			existing->len = v.mv_size;
+		}
+		return FCDB_EEXISTS;
+	}
+	if (rc == MDB_MAP_FULL)
+		return FCDB__EMAPFULL;
+	if (rc)
+		return lmdb_error(rc, "writing");
+	return FCDB_OK;
+}
+
 int fcdb__txn_del(fcdb__txn *t, int db, const void *key, size_t klen)
 {
 	MDB_val k = { klen, (void *)key };

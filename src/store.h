@@ -74,6 +74,10 @@ int fcdb__txn_get(fcdb__txn *t, int db, const void *key, size_t klen,
    FCDB__EMAPFULL, FCDB_EIO, FCDB_EINVAL (key too long). */
 int fcdb__txn_put(fcdb__txn *t, int db, const void *key, size_t klen,
                   const void *val, size_t vlen, int nooverwrite);
+/* Put only if the key is new: FCDB_OK, or FCDB_EEXISTS with *existing
+   (may be NULL) set to the value already there; else as fcdb__txn_put. */
+int fcdb__txn_put_new(fcdb__txn *t, int db, const void *key, size_t klen,
+                      const void *val, size_t vlen, fcdb__val *existing);
 /* Delete: FCDB_OK, FCDB_ENOTFOUND (no error recorded), FCDB__EMAPFULL, FCDB_EIO. */
 int fcdb__txn_del(fcdb__txn *t, int db, const void *key, size_t klen);
 /* Drop every entry of a database (keeps the database). */

@@ -334,10 +334,19 @@ static void test_damaged_index_entry(void **state)
 
 	(void)state;
 	make_store(&d, &pristine);
-	/* an index leaf holds the key (the id) right before its value */
-	snprintf(needle, sizeof(needle), "%svictim", d.victim_id);
-	assert_int_equal(find_all(&pristine, needle, &at), 1);
-	write_damaged(&d, &pristine, at + strlen(d.victim_id)); /* Victim */
+	/* an index leaf holds the key (the id's 16 bytes) right before its
+	   value, the name */
+	au_uuid_bytes(d.victim_id, (unsigned char *)needle);
+	memcpy(needle + 16, "victim", 6);
+	{
+		const char *p = memmem(pristine.data, pristine.len, needle, 22);
+
+		assert_non_null(p);
+		assert_null(memmem(p + 1, pristine.len -
+		                   (size_t)(p + 1 - pristine.data), needle, 22));
+		at = (size_t)(p - pristine.data);
+	}
+	write_damaged(&d, &pristine, at + 16); /* Victim */
 	db = au_open(d.copy);
 
 	/* the record itself is fine */

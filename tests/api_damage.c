@@ -53,11 +53,11 @@ static void make_store(tu_sandbox *sb, au_bytes *file)
  * Free pages keep older copies of a page: damage all of them, the live
  * one is among them.
  */
-static size_t find_nodes(const au_bytes *file, const char *key,
-                         const char *value_start, size_t vlen, size_t *at,
-                         size_t max)
+static size_t find_nodes_n(const au_bytes *file, const char *key,
+                           size_t klen, const char *value_start, size_t vlen,
+                           size_t *at, size_t max)
 {
-	size_t klen = strlen(key), i, found = 0;
+	size_t i, found = 0;
 
 	for (i = 8; i + klen + vlen <= file->len && found < max; i++) {
 		const unsigned char *p = (const unsigned char *)file->data + i;
@@ -68,8 +68,15 @@ static size_t find_nodes(const au_bytes *file, const char *key,
 			at[found++] = i - 8;
 	}
 	if (!found)
-		fail_msg("no node with key \"%s\"", key);
+		fail_msg("no node with key \"%.*s\"", (int)klen, key);
 	return found;
+}
+
+static size_t find_nodes(const au_bytes *file, const char *key,
+                         const char *value_start, size_t vlen, size_t *at,
+                         size_t max)
+{
+	return find_nodes_n(file, key, strlen(key), value_start, vlen, at, max);
 }
 
 /* Run `fn` on a handle of `path` in a child; returns its exit status, or
@@ -354,7 +361,14 @@ static void test_leaf_page_taken_for_leaf2(void **state)
 	au_ok(fcdb_stats_get(db, &st));
 	fcdb_close(db);
 	psize = (size_t)st.page_size;
-	n = find_nodes(&file, victim_id, "victim", 6, node, 16);
+	{
+		/* the by_id key of a lower-case UUID is its 16 bytes */
+		char key[17];
+
+		au_uuid_bytes(victim_id, (unsigned char *)key);
+		key[16] = '\0';
+		n = find_nodes_n(&file, key, 16, "victim", 6, node, 16);
+	}
 	for (k = 0; k < n; k++) /* P_LEAF2 in the page's flags */
 		file.data[node[k] / psize * psize + 10] |= 0x20;
 	tu_write(sb.store, file.data, file.len);

@@ -280,6 +280,26 @@ static inline void au_assert_file_is(const char *path, const au_bytes *before)
 
 /* ---- reference CRC-64/XZ (bitwise, independent of the library) ---- */
 
+/*
+ * The by_id index files a lower-case UUID functionId under its 16 bytes:
+ * write them into out, so tests can find an index entry in the file.
+ */
+static inline void au_uuid_bytes(const char *id, unsigned char out[16])
+{
+	int k = 0;
+
+	for (const char *p = id; *p && k < 16; p++) {
+		int hi, lo;
+
+		if (*p == '-')
+			continue;
+		hi = *p <= '9' ? *p - '0' : *p - 'a' + 10;
+		lo = p[1] <= '9' ? p[1] - '0' : p[1] - 'a' + 10;
+		out[k++] = (unsigned char)(hi << 4 | lo);
+		p++;
+	}
+}
+
 static inline uint64_t au_crc64_ref(const void *data, size_t len)
 {
 	const unsigned char *p = data;

@@ -317,6 +317,63 @@ static void test_version_checked_first(void **state)
  * Garbage with a valid hash: the decoder must refuse or accept cleanly,
  * never crash or read out of bounds (run under ASan and valgrind).
  */
+/* Render a hand-made payload; FCDB_OK with the JSON in *json, or the
+   error. */
+static int render_payload(const char *payload, size_t len, char **json)
+{
+	uint8_t rec[256];
+	fcdb__envelope env;
+	fcdb__render_opts ro = { 0, 0, 0 };
+	fcdb__buf b;
+	int rc;
+
+	memset(rec, 0, FCDB__ENVELOPE_SIZE);
+	rec[0] = FCDB__FORMAT_VERSION;
+	rec[2] = 2; /* Active */
+	rec[3] = 2; /* Successful */
+	memcpy(rec + FCDB__ENVELOPE_SIZE, payload, len);
+	fcdb__codec_set_revision(rec, FCDB__ENVELOPE_SIZE + len, 3);
+	assert_int_equal(fcdb__codec_verify(rec, FCDB__ENVELOPE_SIZE + len, &env), 0);
+	fcdb__buf_init(&b);
+	rc = fcdb__codec_render(&b, &env, &CTX, &ro);
+	*json = rc ? NULL : fcdb__buf_take(&b, NULL);
+	fcdb__buf_free(&b);
+	return rc;
+}
+
+/* Rendering walks the schema and the map together when the map is in
+   field order (as the encoder writes it), falls back to a lookup table
+   when it is not, and refuses numbers that are no field, or a field the
+   envelope owns. */
+static void test_render_field_order(void **state)
+{
+	char *a = NULL, *b = NULL;
+
+	(void)state;
+	/* {1:"3", 16:"f"} in order, and {16:"f", 1:"3"} out of order */
+	assert_int_equal(render_payload("\x82\x01\xa1" "3" "\x10\xa1" "f", 7, &a), 0);
+	assert_int_equal(render_payload("\x82\x10\xa1" "f" "\x01\xa1" "3", 7, &b), 0);
+	assert_string_equal(a, b);
+	assert_string_equal(a, "{\"codeChecksum\":\"3\",\"functionArn\":"
+	                    "\"acs:fc:cn-shanghai:123:functions/f\","
+	                    "\"functionName\":\"f\",\"lastUpdateStatus\":"
+	                    "\"Successful\",\"state\":\"Active\"}");
+	free(a);
+	free(b);
+	/* state (42) belongs to the envelope */
+	assert_int_equal(render_payload("\x82\x01\xa1" "3" "\x2a\xa1" "x", 7, &a),
+	                 FCDB_ECORRUPT);
+	/* 60 and 49 are no field */
+	assert_int_equal(render_payload("\x82\x01\xa1" "3" "\x3c\xa1" "x", 7, &a),
+	                 FCDB_ECORRUPT);
+	assert_int_equal(render_payload("\x83\x01\xa1" "3" "\x31\xa1" "x"
+	                                "\x32\xa1" "y", 10, &a), FCDB_ECORRUPT);
+	/* cpu stored as hundredths renders as the number */
+	assert_int_equal(render_payload("\x81\x03\x23", 3, &a), 0);
+	assert_non_null(strstr(a, "\"cpu\":0.35"));
+	free(a);
+}
+
 static void test_rehashed_garbage_never_crashes(void **state)
 {
 	uint64_t seed = tu_seed();
@@ -595,6 +652,7 @@ int main(void)
 		T(test_full_record_is_small),
 		T(test_every_flipped_byte_is_caught),
 		T(test_version_checked_first),
+		T(test_render_field_order),
 		T(test_rehashed_garbage_never_crashes),
 		T(test_huge_claims_refused_without_allocating),
 		T(test_record_limit),
