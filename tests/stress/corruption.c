@@ -703,6 +703,7 @@ struct sweep_state {
 	char first_failures[8][400];
 	char keep_dir[300];   /* copies that crashed or hung, kept */
 	uint64_t lmdb_faults; /* faults inside LMDB on damage to its pages */
+	uint64_t cli_survived; /* of those, fcdb check (CLI) reported them */
 	char lmdb_fault_list[8][400];
 	uint64_t notes;       /* wrong or lost on damage to LMDB's pages */
 	char note_list[8][400];
@@ -857,6 +858,22 @@ static void try_copy(struct sweep_state *s, int sweep, size_t at, uint8_t x)
 		         o.fault_in_lmdb ? "liblmdb" : "",
 		         (unsigned long)o.fault_pc, (unsigned long)o.fault_addr,
 		         keep[0] ? "; kept as " : "", keep);
+		if (tolerated && v == V_LMDB_CRASH && getenv("FCDB")) {
+			/* the fcdb command's check walks in a child process:
+			   it must survive this copy and call it damaged */
+			char cmd[1200];
+			int st;
+
+			snprintf(cmd, sizeof(cmd), "timeout 120 %s --db '%s' check "
+			         ">/dev/null 2>&1", getenv("FCDB"),
+			         keep[0] ? keep : s->copy);
+			st = system(cmd);
+			if (st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 1)
+				s->cli_survived++;
+			else
+				failure(s, "fcdb check on a copy that crashes LMDB "
+				        "ended with status %#x, not 1: %s", st, what);
+		}
 		if (tolerated) {
 			if (s->lmdb_faults < 8)
 				snprintf(s->lmdb_fault_list[s->lmdb_faults],
@@ -1041,11 +1058,15 @@ static void test_corruption_sweep(void **state)
 			              kind_label[CLASS_KIND(c)],
 			              (unsigned long long)tot, line);
 	}
-	if (s.lmdb_faults)
+	if (s.lmdb_faults) {
 		print_message("corruption: %llu copies made LMDB itself fault on "
 		              "damage to its own pages (it does not checksum "
 		              "them); the first:\n",
 		              (unsigned long long)s.lmdb_faults);
+		print_message("corruption: the fcdb command's check survived "
+		              "%llu of them and reported the store damaged\n",
+		              (unsigned long long)s.cli_survived);
+	}
 	for (k = 0; k < s.lmdb_faults && k < 8; k++)
 		print_message("  %s\n", s.lmdb_fault_list[k]);
 	if (s.notes)
