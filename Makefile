@@ -48,7 +48,7 @@ FUZZ_SRC     = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS    = $(patsubst tests/fuzz/%.c,tests/fuzz/bin/%,$(FUZZ_SRC))
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
-FUZZ_FLAGS    = -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude -Isrc \
+FUZZ_FLAGS    = -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude -Isrc -MMD -MP \
                 -fsanitize=fuzzer-no-link,address,undefined
 
 .PHONY: all lib deps test check-header check-exports demo install uninstall \
@@ -92,7 +92,10 @@ deps:
 	  echo "fcdb: run: sudo apt-get install -y$$missing"; exit 1; \
 	fi
 
-# Rebuild everything when the compiler or its flags change.
+# Rebuild everything when the compiler or its flags change.  FORCE must
+# be phony: under .SECONDARY a plain empty rule is never "remade", and
+# .flags then kept the old flags.
+.PHONY: FORCE
 .flags: FORCE
 	@echo '$(CC) $(LIB_CFLAGS) $(ALL_LDFLAGS)' | cmp -s - $@ || \
 	  echo '$(CC) $(LIB_CFLAGS) $(ALL_LDFLAGS)' > $@
@@ -211,7 +214,7 @@ tests/fuzz/obj/%.o: src/%.c
 
 tests/fuzz/bin/%: tests/fuzz/%.c $(patsubst src/%.c,tests/fuzz/obj/%.o,$(LIB_SRC))
 	@mkdir -p tests/fuzz/bin
-	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $(filter %.c %.o,$^) $(LIBS)
 
 fuzz-build: deps fuzz-deps $(FUZZ_BINS)
 
@@ -291,4 +294,4 @@ clean:
 	rm -rf tests/bin tests/fuzz/bin tests/fuzz/obj bench/obj
 
 -include $(wildcard src/*.d tests/*.d tests/bin/*.d tools/*.d bench/*.d \
-  bench/obj/*.d bench/obj/lib/*.d)
+  bench/obj/*.d bench/obj/lib/*.d tests/fuzz/obj/*.d tests/fuzz/bin/*.d)

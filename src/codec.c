@@ -645,13 +645,28 @@ static int corrupt(const struct dec *d, const char *why)
 	                       d->what[0] ? " in " : "", d->what);
 }
 
+/* The bytes of a string object: msgpack-c leaves ptr NULL for an empty
+   string, which memchr and pointer arithmetic must not see. */
+static const char *str_bytes(const msgpack_object *o)
+{
+	return o->via.str.size ? o->via.str.ptr : "";
+}
+
+/* Stored text is UTF-8 without NUL: what the decoder, the summary and
+   the renderer all require of a string object. */
+static int text_ok(const msgpack_object *o)
+{
+	return !memchr(str_bytes(o), '\0', o->via.str.size) &&
+	       fcdb__utf8_valid(str_bytes(o), o->via.str.size);
+}
+
 static int dec_str(struct dec *d, const msgpack_object *o, fcdb__node *n)
 {
 	const char *s;
 
 	if (o->type != MSGPACK_OBJECT_STR)
 		return corrupt(d, "expected a string");
-	s = o->via.str.ptr;
+	s = str_bytes(o);
 	if (memchr(s, '\0', o->via.str.size) ||
 	    !fcdb__utf8_valid(s, o->via.str.size))
 		return corrupt(d, "string is not valid UTF-8 text");
@@ -679,10 +694,10 @@ static int dec_key_str(struct dec *d, const msgpack_object *k, fcdb__node *m)
 {
 	if (k->type != MSGPACK_OBJECT_STR)
 		return corrupt(d, "expected a string key");
-	if (memchr(k->via.str.ptr, '\0', k->via.str.size) ||
-	    !fcdb__utf8_valid(k->via.str.ptr, k->via.str.size))
+	if (memchr(str_bytes(k), '\0', k->via.str.size) ||
+	    !fcdb__utf8_valid(str_bytes(k), k->via.str.size))
 		return corrupt(d, "key is not valid UTF-8 text");
-	m->key = fcdb__arena_strndup(d->a, k->via.str.ptr, k->via.str.size);
+	m->key = fcdb__arena_strndup(d->a, str_bytes(k), k->via.str.size);
 	m->keylen = k->via.str.size;
 	return m->key ? 0 : fcdb__error_set(FCDB_ENOMEM, NULL, 0, "out of memory");
 }
@@ -930,7 +945,7 @@ int fcdb__codec_decode(fcdb__arena *a, const fcdb__envelope *env,
 		name = find_num(&obj, FCDB__FN_FUNCTION_NAME);
 		if (name && name->type == MSGPACK_OBJECT_STR &&
 		    !find_num(&obj, FCDB__FN_FUNCTION_ARN)) {
-			char *arn = derive_arn(a, ctx, name->via.str.ptr,
+			char *arn = derive_arn(a, ctx, str_bytes(name),
 			                       name->via.str.size, &len);
 
 			if (!arn) {
@@ -988,9 +1003,15 @@ int fcdb__codec_summary(fcdb__arena *a, const fcdb__envelope *env,
 		case FCDB__T_STR:
 			if (compact_text(field_enc(f, 1), val, text, &len)) {
 				copy = fcdb__arena_strndup(a, text, len);
-			} else if (val->type == MSGPACK_OBJECT_STR) {
-				copy = fcdb__arena_strndup(a, val->via.str.ptr,
+			} else if (val->type == MSGPACK_OBJECT_STR &&
+			           text_ok(val)) {
+				copy = fcdb__arena_strndup(a, str_bytes(val),
 				                           val->via.str.size);
+			} else if (val->type == MSGPACK_OBJECT_STR) {
+				rc = fcdb__error_set(FCDB_ECORRUPT, f->name, 0,
+				                     "record payload: %s is not "
+				                     "valid UTF-8 text", f->name);
+				break;
 			} else {
 				rc = fcdb__error_set(FCDB_ECORRUPT, f->name, 0,
 				                     "record payload: expected a "
@@ -1073,6 +1094,8 @@ static int ren_generic(struct ren *r, const msgpack_object *o)
 		fcdb__jw_bool(r->w, o->via.boolean);
 		return 0;
 	case MSGPACK_OBJECT_POSITIVE_INTEGER:
+		if (o->via.u64 > INT64_MAX) /* the encoder writes int64 */
+			return ren_corrupt("integer out of range");
 		fcdb__jw_uint(r->w, o->via.u64);
 		return 0;
 	case MSGPACK_OBJECT_NEGATIVE_INTEGER:
@@ -1083,7 +1106,9 @@ static int ren_generic(struct ren *r, const msgpack_object *o)
 		fcdb__jw_double(r->w, o->via.f64);
 		return 0;
 	case MSGPACK_OBJECT_STR:
-		fcdb__jw_str(r->w, o->via.str.ptr, o->via.str.size);
+		if (!text_ok(o))
+			return ren_corrupt("string is not valid UTF-8 text");
+		fcdb__jw_str(r->w, str_bytes(o), o->via.str.size);
 		return 0;
 	case MSGPACK_OBJECT_ARRAY:
 		fcdb__jw_open(r->w, '[');
@@ -1099,7 +1124,9 @@ static int ren_generic(struct ren *r, const msgpack_object *o)
 
 			if (k->type != MSGPACK_OBJECT_STR)
 				return ren_corrupt("a map key is not a string");
-			fcdb__jw_key(r->w, k->via.str.ptr, k->via.str.size);
+			if (!text_ok(k))
+				return ren_corrupt("key is not valid UTF-8 text");
+			fcdb__jw_key(r->w, str_bytes(k), k->via.str.size);
 			if ((rc = ren_generic(r, &o->via.map.ptr[i].val)))
 				return rc;
 		}
@@ -1130,10 +1157,12 @@ static int ren_value(struct ren *r, const fcdb__field *f,
 		}
 		if (o->type != MSGPACK_OBJECT_STR)
 			return ren_corrupt("expected a string");
+		if (!text_ok(o))
+			return ren_corrupt("string is not valid UTF-8 text");
 		if (r->mask && (f->flags & FCDB__F_SECRET))
-			fcdb__jw_masked(r->w, o->via.str.ptr, o->via.str.size);
+			fcdb__jw_masked(r->w, str_bytes(o), o->via.str.size);
 		else
-			fcdb__jw_str(r->w, o->via.str.ptr, o->via.str.size);
+			fcdb__jw_str(r->w, str_bytes(o), o->via.str.size);
 		return 0;
 	case FCDB__T_INT:
 		if (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER &&
@@ -1164,7 +1193,10 @@ static int ren_value(struct ren *r, const fcdb__field *f,
 
 			if (e->type != MSGPACK_OBJECT_STR)
 				return ren_corrupt("expected a string");
-			fcdb__jw_str(r->w, e->via.str.ptr, e->via.str.size);
+			if (!text_ok(e))
+				return ren_corrupt("string is not valid UTF-8 "
+				                   "text");
+			fcdb__jw_str(r->w, str_bytes(e), e->via.str.size);
 		}
 		fcdb__jw_close(r->w, ']');
 		return 0;
@@ -1182,6 +1214,9 @@ static int ren_value(struct ren *r, const fcdb__field *f,
 	case FCDB__T_MAP:
 		if (o->type != MSGPACK_OBJECT_MAP)
 			return ren_corrupt("expected a map");
+		for (i = 0; i < o->via.map.size; i++)
+			if (o->via.map.ptr[i].val.type != MSGPACK_OBJECT_STR)
+				return ren_corrupt("expected a string");
 		return ren_generic(r, o);
 	default:
 		return ren_corrupt("unknown field type");
@@ -1284,7 +1319,9 @@ static int ren_object(struct ren *r, const fcdb__schema *s,
 
 		if (k->type != MSGPACK_OBJECT_STR)
 			continue;
-		fcdb__jw_key(r->w, k->via.str.ptr, k->via.str.size);
+		if (!text_ok(k))
+			return ren_corrupt("key is not valid UTF-8 text");
+		fcdb__jw_key(r->w, str_bytes(k), k->via.str.size);
 		if ((rc = ren_generic(r, &o->via.map.ptr[i].val)))
 			return rc;
 	}
@@ -1325,7 +1362,7 @@ int fcdb__codec_render(fcdb__buf *out, const fcdb__envelope *env,
 				arn[7 + rl] = ':';
 				memcpy(arn + 8 + rl, ctx->account, cl);
 				memcpy(arn + 8 + rl + cl, ":functions/", 11);
-				memcpy(arn + 19 + rl + cl, name->via.str.ptr,
+				memcpy(arn + 19 + rl + cl, str_bytes(name),
 				       name->via.str.size);
 			} else {
 				arn_len = 0;

@@ -2,6 +2,7 @@
 #include "error.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -58,6 +59,50 @@ const char *fcdb_strerror(int code)
 	return "unknown error";
 }
 
+/*
+ * Messages and field paths quote the caller's input (keys, values cut to
+ * a length), so they may hold bytes that are not UTF-8, control
+ * characters, or a multi-byte character cut in half.  Both are text for
+ * people and logs, one line each: every such byte becomes '?'.
+ */
+static void scrub(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+
+	while (*p) {
+		unsigned char c = *p;
+		uint32_t cp;
+		int n, k;
+
+		if (c < 0x80) {
+			if (c < 0x20 || c == 0x7f)
+				*p = '?';
+			p++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			n = 1, cp = c & 0x1f;
+		else if (c >= 0xe0 && c <= 0xef)
+			n = 2, cp = c & 0x0f;
+		else if (c >= 0xf0 && c <= 0xf4)
+			n = 3, cp = c & 0x07;
+		else
+			n = 0, cp = 0;
+		for (k = 1; k <= n; k++) {
+			if ((p[k] & 0xc0) != 0x80)
+				break;
+			cp = (cp << 6) | (p[k] & 0x3f);
+		}
+		if (n == 0 || k <= n || (n == 2 && cp < 0x800) ||
+		    (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff)) {
+			*p++ = '?';
+			continue;
+		}
+		p += n + 1;
+	}
+}
+
 int fcdb__error_set(int code, const char *field, int backend,
                     const char *fmt, ...)
 {
@@ -67,6 +112,8 @@ int fcdb__error_set(int code, const char *field, int backend,
 	vsnprintf(last.message, sizeof(last.message), fmt, ap);
 	va_end(ap);
 	snprintf(last.field, sizeof(last.field), "%s", field ? field : "");
+	scrub(last.message);
+	scrub(last.field);
 	last.pub.code = code;
 	last.pub.backend = backend;
 	last.used = 1;
@@ -95,9 +142,11 @@ void fcdb__error_prefix(const char *fmt, ...)
 	vsnprintf(head, sizeof(head), fmt, ap);
 	va_end(ap);
 	snprintf(last.message, sizeof(last.message), "%s%s", head, old);
+	scrub(last.message);
 }
 
 void fcdb__error_field(const char *field)
 {
 	snprintf(last.field, sizeof(last.field), "%s", field ? field : "");
+	scrub(last.field);
 }

@@ -361,6 +361,14 @@ static int scan_value(struct import *im, int depth)
 		end = in->buf + in->len;
 		while (q < end) {
 			if (in_str) {
+				if (esc) {
+					/* the escaped character, whatever it
+					   is: \n and \u0001 as much as \" */
+					esc = 0;
+					if (*q++ == '\n')
+						in->line++;
+					continue;
+				}
 				while (end - q >= 8 && fcdb__json_plain8(q))
 					q += 8;
 				while (q < end && *q != '"' && *q != '\\' &&
@@ -369,9 +377,7 @@ static int scan_value(struct import *im, int depth)
 				if (q == end)
 					break;
 				c = *q++;
-				if (esc)
-					esc = 0;
-				else if (c == '\\')
+				if (c == '\\')
 					esc = 1;
 				else if (c == '"')
 					in_str = 0;
@@ -703,6 +709,53 @@ static int read_key(struct import *im, char *key, size_t cap)
 	return 0;
 }
 
+/*
+ * The first key of the input's top-level object, '{' and the key's
+ * opening quote consumed: copied as written (escapes and all) into
+ * im->text after `{"`, closing quote included, so that a Function's text
+ * is whole.  *plain is set when the key is short and has no escape, the
+ * only keys that may name a wrapper member; `key` then holds it.
+ */
+static int first_key(struct import *im, char *key, size_t cap, int *plain)
+{
+	size_t start, n;
+	int c, esc = 0;
+
+	im->text.len = 0;
+	fcdb__buf_add(&im->text, "{\"", 2);
+	start = im->text.len;
+	*plain = 1;
+	for (;;) {
+		c = in_get(&im->in);
+		if (c < 0)
+			return c == -2 ? fcdb__error_code()
+			               : shape_error(im, "unexpected end of input");
+		fcdb__buf_addc(&im->text, (char)c);
+		if (esc) {
+			esc = 0;
+		} else if (c == '\\') {
+			esc = 1;
+			*plain = 0;
+		} else if (c == '"') {
+			break;
+		}
+		if (im->text.len > RECORD_TEXT_MAX)
+			return fcdb__error_set(FCDB_EINVAL, "", 0, "import: %s is "
+			                       "larger than the 1 MiB record limit",
+			                       where(im));
+	}
+	if (im->text.failed)
+		return fcdb__error_set(FCDB_ENOMEM, NULL, 0, "out of memory");
+	n = im->text.len - start - 1;
+	if (!*plain || n >= cap) {
+		*plain = 0;
+		return 0;
+	}
+	memcpy(key, im->text.data + start, n);
+	key[n] = '\0';
+	return 0;
+}
+
 static int is_wrapper_key(const char *k)
 {
 	return !strcmp(k, "functions") || !strcmp(k, "version") ||
@@ -923,27 +976,23 @@ static int import_body(fcdb__txn *t, void *arg)
 		if (rc == 0 && skip_ws(&im->in) != -1)
 			rc = shape_error(im, "unexpected text after the JSON array");
 	} else if (c == '{') {
+		int plain = 0;
+
 		in_get(&im->in);
 		c = skip_ws(&im->in);
 		if (c == '"') {
 			in_get(&im->in);
-			rc = read_key(im, key, sizeof(key));
+			rc = first_key(im, key, sizeof(key), &plain);
 			if (rc)
 				return rc;
 		} else {
-			key[0] = '\0';
-		}
-		if (key[0] && is_wrapper_key(key)) {
-			rc = import_wrapper(im, t, key);
-		} else {
-			/* a Function: put back what was read and scan on */
 			im->text.len = 0;
 			fcdb__buf_addc(&im->text, '{');
-			if (key[0]) {
-				fcdb__buf_addc(&im->text, '"');
-				fcdb__buf_adds(&im->text, key);
-				fcdb__buf_addc(&im->text, '"');
-			}
+		}
+		if (plain && is_wrapper_key(key)) {
+			rc = import_wrapper(im, t, key);
+		} else {
+			/* a Function: what was read is in im->text; scan on */
 			set_where(im, line);
 			rc = scan_value(im, 1);
 			if (rc == 0)

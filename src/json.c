@@ -661,11 +661,18 @@ void fcdb__jw_str(fcdb__jw *w, const char *s, size_t len)
 void fcdb__jw_masked(fcdb__jw *w, const char *s, size_t len)
 {
 	/* Like the service: a short prefix and three stars ("abc***").  A
-	   secret shorter than 6 characters shows nothing of itself. */
-	char tmp[8];
-	size_t keep = len >= 6 ? 3 : 0;
+	   secret shorter than 6 characters shows nothing of itself.  Count
+	   characters, not bytes: a prefix must not cut one in half. */
+	char tmp[16];
+	size_t keep = 0, chars = 0, i;
 
-	memcpy(tmp, s, keep);
+	for (i = 0; i < len; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80 && chars++ == 3)
+			keep = i;
+	if (chars < 6)
+		keep = 0;
+	if (keep)
+		memcpy(tmp, s, keep);
 	memcpy(tmp + keep, "***", 3);
 	fcdb__jw_str(w, tmp, keep + 3);
 }

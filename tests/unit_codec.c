@@ -499,6 +499,148 @@ static void test_unknown_fields_kept(void **state)
 	fcdb__buf_free(&enc);
 }
 
+/*
+ * Empty strings: msgpack-c hands back a NULL pointer for them, which
+ * must never reach memchr or pointer arithmetic (undefined behaviour,
+ * flagged by UBSan).  Regression: found by fuzz_record as the payloads
+ * {"": {...}} and {"": 117}; an empty description hit the same path.
+ * The direct JSON renderer and the summary, which came later, had the
+ * same fault (found by fuzz_record on its seeds).
+ */
+static void test_empty_strings(void **state)
+{
+	static const struct {
+		const char *bytes;
+		size_t len;
+		int want;
+	} payloads[] = {
+		{ "\x81\xa0\xc0", 3, FCDB_OK },             /* {"": null} */
+		{ "\x81\xa0\x75", 3, FCDB_OK },             /* {"": 117} */
+		{ "\x81\xa0\xa0", 3, FCDB_OK },             /* {"": ""} */
+		{ "\x81\x08\xa0", 3, FCDB_OK },             /* description "" */
+		{ "\x81\x0d\x81\xa0\xa0", 5, FCDB_OK },     /* env {"": ""} */
+		{ "\x81\x10\xa0", 3, FCDB_OK },             /* functionName "" */
+		{ "\x81\x05\x81\x09\x81\x01\x81\x01\xa0", 9, FCDB_OK }, /* password "" */
+		{ "\x81\x05\x81\x04\x91\xa0", 6, FCDB_OK }, /* command [""] */
+		{ "\x81\xa0\x81\xa1\x00\x81\xa1\x00\x25", 9, FCDB_ECORRUPT },
+	};
+	fcdb__node *rec = record_from("valid/create-minimal-python.json", 0);
+	const char *ej = "{\"description\":\"\",\"environmentVariables\":"
+	                 "{\"A\":\"\"}}";
+	fcdb__node *extra = parse(ej, strlen(ej));
+	uint8_t buf[64];
+	fcdb__envelope env;
+	fcdb__node *out;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(payloads) / sizeof(payloads[0]); i++) {
+		size_t len = FCDB__ENVELOPE_SIZE + payloads[i].len;
+
+		memset(buf, 0, FCDB__ENVELOPE_SIZE);
+		buf[0] = FCDB__FORMAT_VERSION;
+		buf[2] = 1;
+		buf[3] = 1;
+		memcpy(buf + FCDB__ENVELOPE_SIZE, payloads[i].bytes,
+		       payloads[i].len);
+		fcdb__codec_set_revision(buf, len, 1);
+		assert_int_equal(fcdb__codec_verify(buf, len, &env), 0);
+		assert_int_equal(fcdb__codec_decode(&arena, &env, &CTX, &out),
+		                 payloads[i].want);
+		/* the read paths: summary and JSON straight from the
+		   payload, masked or not */
+		for (int mask = 0; mask < 2; mask++) {
+			fcdb__render_opts ro = { 0, mask, 0 };
+			fcdb__buf b;
+
+			fcdb__buf_init(&b);
+			assert_int_equal(fcdb__codec_render(&b, &env, &CTX, &ro),
+			                 payloads[i].want);
+			fcdb__buf_free(&b);
+		}
+		if (payloads[i].want == FCDB_OK) {
+			fcdb__summary sum;
+
+			assert_int_equal(fcdb__codec_summary(&arena, &env, &CTX,
+			                                     &sum), FCDB_OK);
+		}
+	}
+	/* and through the encoder: empty values survive */
+	assert_int_equal(fcdb__record_set(&arena, rec, "description",
+	                 fcdb__node_get(extra, "description")), 0);
+	assert_int_equal(fcdb__record_set(&arena, rec, "environmentVariables",
+	                 fcdb__node_get(extra, "environmentVariables")), 0);
+	round_trip(rec);
+}
+
+/*
+ * The read paths (the decoder behind writes and fcdb_check, the summary
+ * behind get and the accessors, the direct renderer behind
+ * fcdb_function_json and export) refuse the same damage.  Regression: the
+ * renderer and the summary, newer than the decoder, took NUL bytes and
+ * invalid UTF-8 in strings and keys, integers beyond int64 and non-string
+ * map values, and printed them (invalid UTF-8 in the JSON), where the
+ * decoder said StoreCorrupted (found by fuzz_record).
+ */
+static void test_read_paths_agree(void **state)
+{
+	static const struct {
+		const char *label, *bytes;
+		size_t len;
+		int top_string; /* the summary reads it too */
+	} payloads[] = {
+		{ "NUL in a key", "\x81\xa3k\x00k\xc0", 6, 0 },
+		{ "invalid UTF-8 in an unknown string", "\x81\xa1x\xa2\xc3\x28", 6, 0 },
+		{ "invalid UTF-8 in description", "\x81\x08\xa2\xff\xfe", 5, 1 },
+		{ "NUL in functionName", "\x81\x10\xa3" "a\x00" "b", 6, 1 },
+		{ "invalid UTF-8 in a password",
+		  "\x81\x05\x81\x09\x81\x01\x81\x01\xa1\x80", 10, 0 },
+		{ "invalid UTF-8 in an env key", "\x81\x0d\x81\xa1\xff\xa0", 6, 0 },
+		{ "an env value that is a number", "\x81\x0d\x81\xa1" "A\x07", 6, 0 },
+		{ "an integer beyond int64",
+		  "\x81\xa1" "y\xcf\xff\xff\xff\xff\xff\xff\xff\xff", 12, 0 },
+		{ "invalid UTF-8 in a command",
+		  "\x81\x05\x81\x04\x91\xa1\xc0", 7, 0 },
+	};
+	uint8_t buf[64];
+	fcdb__envelope env;
+	fcdb__node *out;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(payloads) / sizeof(payloads[0]); i++) {
+		size_t len = FCDB__ENVELOPE_SIZE + payloads[i].len;
+		fcdb__summary sum;
+
+		memset(buf, 0, FCDB__ENVELOPE_SIZE);
+		buf[0] = FCDB__FORMAT_VERSION;
+		buf[2] = 1;
+		buf[3] = 1;
+		memcpy(buf + FCDB__ENVELOPE_SIZE, payloads[i].bytes,
+		       payloads[i].len);
+		fcdb__codec_set_revision(buf, len, 1);
+		assert_int_equal(fcdb__codec_verify(buf, len, &env), 0);
+		if (fcdb__codec_decode(&arena, &env, &CTX, &out) != FCDB_ECORRUPT)
+			fail_msg("%s: the decoder took it", payloads[i].label);
+		for (int mask = 0; mask < 2; mask++) {
+			fcdb__render_opts ro = { mask, mask, mask };
+			fcdb__buf b;
+			int rc;
+
+			fcdb__buf_init(&b);
+			rc = fcdb__codec_render(&b, &env, &CTX, &ro);
+			fcdb__buf_cstr(&b);
+			if (rc != FCDB_ECORRUPT)
+				fail_msg("%s: rendered as %s", payloads[i].label,
+				         b.data ? b.data : "");
+			fcdb__buf_free(&b);
+		}
+		if (payloads[i].top_string &&
+		    fcdb__codec_summary(&arena, &env, &CTX, &sum) != FCDB_ECORRUPT)
+			fail_msg("%s: the summary took it", payloads[i].label);
+	}
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -515,6 +657,8 @@ int main(void)
 		T(test_huge_claims_refused_without_allocating),
 		T(test_record_limit),
 		T(test_unknown_fields_kept),
+		T(test_empty_strings),
+		T(test_read_paths_agree),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
