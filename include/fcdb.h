@@ -279,6 +279,11 @@ FCDB_API void fcdb_write_options_init(fcdb_write_options *opts);
  * decoded package), state Pending (stateReasonCode Creating) and
  * lastUpdateStatus InProgress.
  *
+ * Sizes: a document over 101 MiB (a 100 MiB code.zipFile, the service's
+ * limit for inline base64, plus the rest) and a package in opts->code over
+ * 500 MiB (the service's limit for a package from OSS) are FCDB_EINVAL
+ * before anything is parsed; the stored record is at most 1 MiB.
+ *
  * `opts` may be NULL; expected_revision and FCDB_WRITE_ASYNC do not apply.
  * When out is not NULL, *out is the created function, OWNED.
  * Returns FCDB_OK, FCDB_EINVAL (field named in fcdb_error_last), FCDB_EEXISTS,
@@ -301,7 +306,8 @@ FCDB_API int fcdb_function_create(fcdb *db, fcdb_function **out,
  * a handler unless the runtime is custom*, the cpu/memory ratio.
  * Synchronous by default (lastUpdateStatus
  * Successful); FCDB_WRITE_ASYNC leaves it InProgress.  A Failed function
- * moves to Pending (stateReasonCode Restoring).
+ * moves to Pending (stateReasonCode Restoring).  Size limits as for
+ * create.
  *
  * Returns FCDB_OK, FCDB_EINVAL, FCDB_ENOTFOUND, FCDB_EPRECONDITION (stale
  * expected_revision), FCDB_ECONCURRENT (lastUpdateStatus is InProgress),
@@ -416,7 +422,10 @@ FCDB_API const char *fcdb_function_last_modified_time(const fcdb_function *fn);
  * shape (fields in the SDK's order, layers as {arn,size} objects, tags as
  * {Key,Value}), compact unless FCDB_JSON_PRETTY.  *out is OWNED
  * (fcdb_json_free), NUL-terminated; *len (may be NULL) excludes the NUL.
- * Returns FCDB_OK, FCDB_ENOMEM, FCDB_EMISUSE.
+ * Returns FCDB_OK, FCDB_ENOMEM, FCDB_EMISUSE, or FCDB_ECORRUPT for a
+ * record whose checksum matched but whose nested data the decoder refuses
+ * (only a faulty writer makes one; reads check the envelope, not every
+ * nested value, to stay fast).
  */
 FCDB_API int fcdb_function_json(char **out, size_t *len,
                                 const fcdb_function *fn, unsigned int flags);

@@ -551,6 +551,31 @@ static int check_write(fcdb *db, const fcdb_write_options **opts,
 }
 
 /*
+ * The largest create or update document: code.zipFile may carry 100 MiB of
+ * base64 text, as the service allows, and the rest of a Function fits in
+ * the 1 MiB record limit.  Refused before parsing, so a runaway document
+ * never costs the three times its size that parsing it would.
+ */
+#define DOCUMENT_MAX ((size_t)101 * 1024 * 1024)
+/* Package bytes given outside the JSON: the service's limit for a package
+   that comes from OSS rather than inline base64. */
+#define CODE_MAX ((size_t)500 * 1024 * 1024)
+
+static int check_sizes(size_t len, const fcdb_write_options *opts)
+{
+	if (len > DOCUMENT_MAX)
+		return fcdb__error_set(FCDB_EINVAL, NULL, 0,
+		                       "the document is %zu bytes; at most %zu "
+		                       "(101 MiB: a 100 MiB code.zipFile and the "
+		                       "rest)", len, DOCUMENT_MAX);
+	if (opts->code_len > CODE_MAX)
+		return fcdb__error_set(FCDB_EINVAL, "code", 0,
+		                       "code: the package is %zu bytes; at most "
+		                       "%zu (500 MiB)", opts->code_len, CODE_MAX);
+	return FCDB_OK;
+}
+
+/*
  * Hand the written record to the caller, decoded from its stored bytes so
  * that what a write returns is exactly what a later get returns.
  */
@@ -648,6 +673,9 @@ int fcdb_function_create(fcdb *db, fcdb_function **out, const char *json,
 	if (!json)
 		return fcdb__error_set(FCDB_EMISUSE, NULL, 0,
 		                       "fcdb_function_create: json is NULL");
+	rc = check_sizes(len, opts);
+	if (rc)
+		return rc;
 	fn = function_new();
 	if (!fn)
 		return FCDB_ENOMEM;
@@ -818,6 +846,9 @@ int fcdb_function_update(fcdb *db, fcdb_function **out, const char *name,
 		return fcdb__error_set(FCDB_EMISUSE, NULL, 0,
 		                       "fcdb_function_update: name and json are "
 		                       "required");
+	rc = check_sizes(len, opts);
+	if (rc)
+		return rc;
 	memset(&c, 0, sizeof(c));
 	c.db = db;
 	c.name = name;

@@ -293,6 +293,52 @@ static void test_code_checksum_zipfile(void **state)
 	tu_sandbox_free(&sb);
 }
 
+/*
+ * Size limits come before parsing: a document over 101 MiB and a package
+ * over 500 MiB are refused by their size alone, naming it, and the store
+ * is unchanged.  The oversized package is a short buffer with a long
+ * length: reading it would be a bug ASan and valgrind report.
+ */
+static void test_size_limits(void **state)
+{
+	const size_t doc_max = (size_t)101 * 1024 * 1024;
+	const char *doc = "{\"functionName\":\"big\",\"runtime\":"
+	                  "\"python3.10\",\"handler\":\"index.handler\"}";
+	char *zeros = calloc(doc_max + 1, 1);
+	char small[16] = { 0 };
+	fcdb_write_options wo;
+	fcdb_function *fn = NULL;
+	tu_sandbox sb;
+	fcdb *db = open_sb(&sb);
+
+	(void)state;
+	assert_non_null(zeros);
+	assert_int_equal(fcdb_function_create(db, &fn, zeros, doc_max + 1,
+	                                      NULL), FCDB_EINVAL);
+	assert_null(fn);
+	assert_non_null(strstr(fcdb_error_last()->message, "101 MiB"));
+	assert_int_equal(fcdb_function_update(db, NULL, "big", zeros,
+	                                      doc_max + 1, NULL), FCDB_EINVAL);
+	assert_non_null(strstr(fcdb_error_last()->message, "101 MiB"));
+	/* at the limit the document is parsed (and these zeros refused) */
+	assert_int_equal(fcdb_function_create(db, NULL, zeros, doc_max, NULL),
+	                 FCDB_EINVAL);
+	assert_null(strstr(fcdb_error_last()->message, "101 MiB"));
+	free(zeros);
+
+	fcdb_write_options_init(&wo);
+	wo.code = small;
+	wo.code_len = (size_t)500 * 1024 * 1024 + 1;
+	assert_int_equal(fcdb_function_create(db, NULL, doc, strlen(doc), &wo),
+	                 FCDB_EINVAL);
+	assert_string_equal(fcdb_error_last()->field, "code");
+	assert_non_null(strstr(fcdb_error_last()->message, "500 MiB"));
+	assert_int_equal(au_revision(db), 0);
+	assert_int_equal(fcdb_function_get(db, &fn, "big"), FCDB_ENOTFOUND);
+	fcdb_close(db);
+	tu_sandbox_free(&sb);
+}
+
 static void test_code_checksum_bytes(void **state)
 {
 	const char *doc = "{\"functionName\":\"from-bytes\",\"runtime\":"
@@ -1087,6 +1133,7 @@ int main(void)
 		cmocka_unit_test(test_arn_region_and_clock),
 		cmocka_unit_test(test_code_checksum_zipfile),
 		cmocka_unit_test(test_code_checksum_bytes),
+		cmocka_unit_test(test_size_limits),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_derived_memory_and_cpu),
 		cmocka_unit_test(test_derivation_sweep),

@@ -494,8 +494,8 @@ static void test_huge_zipfile(void **state)
 	if (under_valgrind())
 		skip();
 	make_store(&sb);
-	/* refused by the 100 MB base64 limit, before any decoding; import
-	   takes no code (and refuses a record over 1 MiB of text) */
+	/* refused by the 101 MiB document limit, before any parsing;
+	   import takes no code (and refuses a record over 1 MiB of text) */
 	hostile(&sb, "200 MB zipFile", VIA_CREATE, b_zipfile, 200 * MIB,
 	        "h_zip", "nocode", FCDB_EINVAL);
 	hostile(&sb, "200 MB zipFile", VIA_UPDATE, b_zipfile, 200 * MIB, NULL,
