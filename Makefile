@@ -67,7 +67,7 @@ help:
 	@echo "  make demo      build, then run the main job on a demo store"
 	@echo "  make test      build and run every test; ends with a summary line"
 	@echo "  make valgrind  run the C test suites under valgrind"
-	@echo "  make stress    the full reliability suites (crash, concurrency, corruption, limits)"
+	@echo "  make stress    the full reliability suites (crash, concurrency, corruption, limits), then make fuzz"
 	@echo "  make fuzz      every libFuzzer target for FUZZ_SECONDS (default 60) each"
 	@echo "  make bench     build and run the benchmark (N=$(N) SEED=$(SEED); see bench/README.md)"
 	@echo "  make install   install library, header (PREFIX=$(PREFIX) DESTDIR=)"
@@ -231,6 +231,7 @@ stress: deps
 	@$(MAKE) --no-print-directory all $(STRESS_TESTS)
 	@FCDB_STRESS=full FCDB_SHOW=1 FCDB=$(CURDIR)/tools/fcdb sh tests/run.sh \
 	  $(STRESS_TESTS)
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
 
 # The README's C example, extracted and compiled as a user would.
 tests/readme_example.c: README.md tests/extract-example.sh
