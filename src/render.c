@@ -502,13 +502,19 @@ static void put_virtual(struct fast *f, const fcdb__field **fd,
                         const struct top *t, int *written,
                         uint64_t num, uint32_t left)
 {
+	const fcdb__field *x = *fd;
 	struct mp name;
 
-	for (; *fd < end && (*fd)->num < upto; (*fd)++) {
-		const fcdb__field *x = *fd;
+	if (!t) {   /* nested: nothing to put, only fields to pass */
+		while (x < end && x->num < upto)
+			x++;
+		*fd = x;
+		return;
+	}
+	for (; x < end && x->num < upto; x++) {
 		const char *v;
 
-		if (!x->num || !t)
+		if (!x->num)
 			continue;
 		if (x->flags & FCDB__F_HEADER) {
 			v = x->num == FCDB__FN_STATE
@@ -523,6 +529,7 @@ static void put_virtual(struct fast *f, const fcdb__field **fd,
 			*written += put_arn(f, x, t, &name, !*written);
 		}
 	}
+	*fd = x;
 }
 
 /*
@@ -551,8 +558,9 @@ static int object(struct fast *f, const fcdb__schema *s, const struct mp *m,
 		if (k.v.u <= last || k.v.u >= 64)
 			return -1;
 		last = k.v.u;
-		put_virtual(f, &fd, end, (unsigned)k.v.u, t, &written, k.v.u,
-		            m->len - i - 1);
+		if (fd < end && fd->num != k.v.u) /* fields not stored */
+			put_virtual(f, &fd, end, (unsigned)k.v.u, t, &written,
+			            k.v.u, m->len - i - 1);
 		if (fd == end || fd->num != k.v.u ||
 		    (t && (fd->flags & FCDB__F_HEADER)))
 			return -1;  /* a number the schema does not know here */
