@@ -95,21 +95,19 @@ void fcdb__codec_set_revision(void *data, size_t len, uint64_t revision)
  * renders back to exactly the same text; otherwise the string is kept.
  */
 
-enum { ENC_PLAIN = 0, ENC_TIME, ENC_UUID, ENC_CHECKSUM, ENC_DERIVED };
-
-static int field_enc(const fcdb__field *f, int top)
+int fcdb__codec_field_enc(const fcdb__field *f, int top)
 {
 	switch (f->rule) {
 	case FCDB__R_TIME:
-		return ENC_TIME;
+		return FCDB__ENC_TIME;
 	case FCDB__R_UUID:
-		return ENC_UUID;
+		return FCDB__ENC_UUID;
 	case FCDB__R_CHECKSUM:
-		return ENC_CHECKSUM;
+		return FCDB__ENC_CHECKSUM;
 	case FCDB__R_FUNCTION_ARN:
-		return top ? ENC_DERIVED : ENC_PLAIN;
+		return top ? FCDB__ENC_DERIVED : FCDB__ENC_PLAIN;
 	default:
-		return ENC_PLAIN;
+		return FCDB__ENC_PLAIN;
 	}
 }
 
@@ -266,19 +264,19 @@ static int checksum_pack(const char *s, size_t len, uint64_t *out)
 static int compact_text(int enc, const msgpack_object *o, char *out,
                         size_t *len)
 {
-	if (enc == ENC_TIME && o->type == MSGPACK_OBJECT_POSITIVE_INTEGER &&
-	    o->via.u64 <= 253402300799ull) {
+	if (enc == FCDB__ENC_TIME && o->type == MSGPACK_OBJECT_POSITIVE_INTEGER &&
+	    o->via.u64 <= FCDB__TIME_MAX) {
 		fcdb__codec_format_time(out, o->via.u64);
 		*len = 20;
 		return 1;
 	}
-	if (enc == ENC_UUID && o->type == MSGPACK_OBJECT_BIN &&
+	if (enc == FCDB__ENC_UUID && o->type == MSGPACK_OBJECT_BIN &&
 	    o->via.bin.size == 16) {
 		fcdb__uuid_unpack(out, (const uint8_t *)o->via.bin.ptr);
 		*len = 36;
 		return 1;
 	}
-	if (enc == ENC_CHECKSUM && o->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
+	if (enc == FCDB__ENC_CHECKSUM && o->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
 		*len = fcdb__u64_to_dec(out, o->via.u64);
 		return 1;
 	}
@@ -345,21 +343,21 @@ static void pack_value(msgpack_packer *pk, const fcdb__field *f,
 	switch (f->type) {
 	case FCDB__T_STR:
 		if (n->type == FCDB__STR) {
-			switch (field_enc(f, top)) {
-			case ENC_TIME:
+			switch (fcdb__codec_field_enc(f, top)) {
+			case FCDB__ENC_TIME:
 				if (time_pack(n->v.s, n->len, &u)) {
 					msgpack_pack_uint64(pk, u);
 					return;
 				}
 				break;
-			case ENC_UUID:
+			case FCDB__ENC_UUID:
 				if (fcdb__uuid_pack(n->v.s, n->len, id)) {
 					msgpack_pack_bin(pk, 16);
 					msgpack_pack_bin_body(pk, id, 16);
 					return;
 				}
 				break;
-			case ENC_CHECKSUM:
+			case FCDB__ENC_CHECKSUM:
 				if (checksum_pack(n->v.s, n->len, &u)) {
 					msgpack_pack_uint64(pk, u);
 					return;
@@ -428,7 +426,7 @@ static void pack_object(msgpack_packer *pk, const fcdb__schema *s,
 			continue;
 		}
 		if ((f->flags & (FCDB__F_HEADER | FCDB__F_INPUT)) ||
-		    field_enc(f, top) == ENC_DERIVED)
+		    fcdb__codec_field_enc(f, top) == FCDB__ENC_DERIVED)
 			continue;
 		if (n < sizeof(slots) / sizeof(slots[0])) {
 			/* insertion sort by field number: objects are small */
@@ -763,7 +761,7 @@ static int dec_value(struct dec *d, const fcdb__field *f,
 
 	switch (f->type) {
 	case FCDB__T_STR:
-		if (compact_text(field_enc(f, top), o, text, &len)) {
+		if (compact_text(fcdb__codec_field_enc(f, top), o, text, &len)) {
 			char *copy = fcdb__arena_strndup(d->a, text, len);
 
 			if (!copy)
@@ -1001,7 +999,7 @@ int fcdb__codec_summary(fcdb__arena *a, const fcdb__envelope *env,
 		num = f->num;
 		switch (f->type) {
 		case FCDB__T_STR:
-			if (compact_text(field_enc(f, 1), val, text, &len)) {
+			if (compact_text(fcdb__codec_field_enc(f, 1), val, text, &len)) {
 				copy = fcdb__arena_strndup(a, text, len);
 			} else if (val->type == MSGPACK_OBJECT_STR &&
 			           text_ok(val)) {
@@ -1151,7 +1149,7 @@ static int ren_value(struct ren *r, const fcdb__field *f,
 
 	switch (f->type) {
 	case FCDB__T_STR:
-		if (compact_text(field_enc(f, top), o, text, &len)) {
+		if (compact_text(fcdb__codec_field_enc(f, top), o, text, &len)) {
 			fcdb__jw_str(r->w, text, len);
 			return 0;
 		}
@@ -1334,9 +1332,9 @@ static int ren_object(struct ren *r, const fcdb__schema *s,
 	return 0;
 }
 
-int fcdb__codec_render(fcdb__buf *out, const fcdb__envelope *env,
-                       const fcdb__codec_ctx *ctx,
-                       const fcdb__render_opts *o)
+int fcdb__codec_render_unpacked(fcdb__buf *out, const fcdb__envelope *env,
+                                const fcdb__codec_ctx *ctx,
+                                const fcdb__render_opts *o)
 {
 	msgpack_zone zone;
 	msgpack_object obj;
@@ -1382,4 +1380,21 @@ int fcdb__codec_render(fcdb__buf *out, const fcdb__envelope *env,
 	if (rc == 0 && out->failed)
 		rc = fcdb__error_set(FCDB_ENOMEM, NULL, 0, "out of memory");
 	return rc;
+}
+
+/*
+ * The one-pass renderer takes the records the encoder wrote; whatever it
+ * declines (damage above all) goes through msgpack-c and ren_object, so
+ * what is refused, and the message that says why, stay the decoder's.
+ */
+int fcdb__codec_render(fcdb__buf *out, const fcdb__envelope *env,
+                       const fcdb__codec_ctx *ctx,
+                       const fcdb__render_opts *o)
+{
+	size_t start = out->len;
+
+	if (fcdb__render_fast(out, env, ctx, o) && !out->failed)
+		return FCDB_OK;
+	out->len = start;
+	return fcdb__codec_render_unpacked(out, env, ctx, o);
 }

@@ -97,6 +97,35 @@ int fcdb__codec_render(fcdb__buf *out, const fcdb__envelope *env,
                        const fcdb__codec_ctx *ctx,
                        const fcdb__render_opts *o);
 
+/* The same through msgpack-c's object tree, never the one-pass renderer:
+   what fcdb__codec_render falls back on, and what tests compare it with. */
+int fcdb__codec_render_unpacked(fcdb__buf *out, const fcdb__envelope *env,
+                                const fcdb__codec_ctx *ctx,
+                                const fcdb__render_opts *o);
+
+/*
+ * The one-pass renderer (render.c): the JSON of a payload in the shape the
+ * encoder writes, read byte by byte.  1 when it rendered the record; 0 when
+ * it declines (pretty output, damage, any other shape), leaving `out` as it
+ * found it or with bytes past its old length that the caller drops.
+ */
+int fcdb__render_fast(fcdb__buf *out, const fcdb__envelope *env,
+                      const fcdb__codec_ctx *ctx, const fcdb__render_opts *o);
+
+/* How a top-level (top = 1) or nested string field is stored. */
+enum {
+	FCDB__ENC_PLAIN = 0, /* as the string */
+	FCDB__ENC_TIME,      /* seconds since the epoch */
+	FCDB__ENC_UUID,      /* 16 bytes of bin */
+	FCDB__ENC_CHECKSUM,  /* an unsigned integer */
+	FCDB__ENC_DERIVED    /* not at all: the functionArn */
+};
+struct fcdb__field;
+int fcdb__codec_field_enc(const struct fcdb__field *f, int top);
+
+/* Times past 9999-12-31T23:59:59Z are not stored compact. */
+#define FCDB__TIME_MAX 253402300799ull
+
 /* A lower-case 8-4-4-4-12 UUID as 16 bytes: 1, or 0 when s is not one. */
 int fcdb__uuid_pack(const char *s, size_t len, uint8_t out[16]);
 void fcdb__uuid_unpack(char out[37], const uint8_t in[16]);

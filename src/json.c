@@ -174,9 +174,7 @@ int fcdb__utf8_valid(const char *s, size_t len)
 	const unsigned char *p = (const unsigned char *)s, *end = p + len;
 
 	while (p < end) {
-		unsigned char c;
-		uint32_t cp;
-		int n;
+		size_t n;
 
 		/* ASCII runs, eight bytes at a time */
 		while (end - p >= 8) {
@@ -189,34 +187,14 @@ int fcdb__utf8_valid(const char *s, size_t len)
 		}
 		if (p == end)
 			break;
-		c = *p;
-		if (c < 0x80) {
+		if (*p < 0x80) {
 			p++;
 			continue;
 		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			n = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			n = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 3;
-			cp = c & 0x07;
-		} else {
+		n = fcdb__utf8_seq(p, (size_t)(end - p));
+		if (!n)
 			return 0;
-		}
-		if (end - p <= n)
-			return 0;
-		for (int k = 1; k <= n; k++) {
-			if ((p[k] & 0xc0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (p[k] & 0x3f);
-		}
-		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		p += n + 1;
+		p += n;
 	}
 	return 1;
 }
@@ -531,6 +509,82 @@ void fcdb__json_write_str(fcdb__buf *b, const char *s, size_t len)
 	fcdb__buf_addc(b, '"');
 }
 
+/*
+ * 1 when none of the 8 bytes at p needs a second look: printable ASCII
+ * other than '"' and '\\'.  Unlike fcdb__json_plain8, bytes >= 0x80 stop
+ * the run, for fcdb__json_write_text to check their UTF-8.
+ */
+static int ascii_plain8(const unsigned char *p)
+{
+	const uint64_t ones = 0x0101010101010101ull;
+	const uint64_t high = 0x8080808080808080ull;
+	uint64_t x, q, bs;
+
+	memcpy(&x, p, 8);
+	q = x ^ (ones * '"');
+	bs = x ^ (ones * '\\');
+	return !(((x - ones * 0x20) | (q - ones) | (bs - ones) | x) & high);
+}
+
+/* The escape of a byte must_escape marks, into esc; its length. */
+static size_t escape_byte(unsigned char c, char esc[6])
+{
+	static const char hex[] = "0123456789abcdef";
+
+	esc[0] = '\\';
+	switch (c) {
+	case '"': esc[1] = '"'; return 2;
+	case '\\': esc[1] = '\\'; return 2;
+	case '\n': esc[1] = 'n'; return 2;
+	case '\r': esc[1] = 'r'; return 2;
+	case '\t': esc[1] = 't'; return 2;
+	case '\b': esc[1] = 'b'; return 2;
+	case '\f': esc[1] = 'f'; return 2;
+	default:
+		esc[1] = 'u';
+		esc[2] = '0';
+		esc[3] = '0';
+		esc[4] = hex[c >> 4];
+		esc[5] = hex[c & 15];
+		return 6;
+	}
+}
+
+int fcdb__json_write_text(fcdb__buf *b, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, run = 0, n;
+	char esc[6];
+
+	if (fcdb__buf_reserve(b, len + 2))
+		return 0; /* b->failed tells */
+	b->data[b->len++] = '"';
+	for (;;) {
+		while (len - i >= 8 && ascii_plain8(p + i))
+			i += 8;
+		while (i < len && p[i] >= 0x20 && p[i] < 0x80 && !must_escape[p[i]])
+			i++;
+		if (i == len)
+			break;
+		if (p[i] >= 0x80) {
+			/* a multi-byte character stays in the run */
+			n = fcdb__utf8_seq(p + i, len - i);
+			if (!n)
+				return -1;
+			i += n;
+			continue;
+		}
+		if (p[i] == 0)
+			return -1;
+		fcdb__buf_add(b, s + run, i - run);
+		fcdb__buf_add(b, esc, escape_byte(p[i], esc));
+		run = ++i;
+	}
+	fcdb__buf_add(b, s + run, i - run);
+	fcdb__buf_addc(b, '"');
+	return 0;
+}
+
 void fcdb__json_write_double(fcdb__buf *b, double d)
 {
 	char tmp[32];
@@ -658,7 +712,7 @@ void fcdb__jw_str(fcdb__jw *w, const char *s, size_t len)
 	fcdb__json_write_str(w->b, s, len);
 }
 
-void fcdb__jw_masked(fcdb__jw *w, const char *s, size_t len)
+void fcdb__json_write_masked(fcdb__buf *b, const char *s, size_t len)
 {
 	/* Like the service: a short prefix and three stars ("abc***").  A
 	   secret shorter than 6 characters shows nothing of itself.  Count
@@ -674,7 +728,13 @@ void fcdb__jw_masked(fcdb__jw *w, const char *s, size_t len)
 	if (keep)
 		memcpy(tmp, s, keep);
 	memcpy(tmp + keep, "***", 3);
-	fcdb__jw_str(w, tmp, keep + 3);
+	fcdb__json_write_str(b, tmp, keep + 3);
+}
+
+void fcdb__jw_masked(fcdb__jw *w, const char *s, size_t len)
+{
+	jw_value(w);
+	fcdb__json_write_masked(w->b, s, len);
 }
 
 void fcdb__jw_int(fcdb__jw *w, int64_t v)

@@ -85,4 +85,52 @@ void fcdb__json_write_double(fcdb__buf *b, double d);
 /* 1 when s[0..len) is valid UTF-8 (no surrogates, overlongs, > U+10FFFF). */
 int fcdb__utf8_valid(const char *s, size_t len);
 
+/*
+ * The length of the UTF-8 sequence that starts with the non-ASCII byte
+ * p[0], within `avail` bytes, or 0 when it is not valid (a stray
+ * continuation byte, overlong, a surrogate, beyond U+10FFFF, cut short).
+ * The one definition of valid text: fcdb__utf8_valid and
+ * fcdb__json_write_text both use it, so they refuse the same bytes.
+ */
+static inline size_t fcdb__utf8_seq(const unsigned char *p, size_t avail)
+{
+	unsigned char c = p[0];
+	uint32_t cp;
+	size_t n;
+
+	if (c >= 0xc2 && c <= 0xdf) {
+		n = 1;
+		cp = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		n = 2;
+		cp = c & 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 3;
+		cp = c & 0x07;
+	} else {
+		return 0;
+	}
+	if (avail <= n)
+		return 0;
+	for (size_t k = 1; k <= n; k++) {
+		if ((p[k] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[k] & 0x3f);
+	}
+	if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n + 1;
+}
+
+/*
+ * Append a JSON string literal of s[0..len), checking as it goes that s is
+ * text a stored record may hold: valid UTF-8 (fcdb__utf8_seq) without NUL.
+ * One pass instead of a validation pass and an escaping pass.  0, or -1
+ * when s is not such text (the buffer then holds part of the literal).
+ */
+int fcdb__json_write_text(fcdb__buf *b, const char *s, size_t len);
+/* Append a secret as the service masks it: "abc***", or "***" if short. */
+void fcdb__json_write_masked(fcdb__buf *b, const char *s, size_t len);
+
 #endif

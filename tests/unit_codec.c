@@ -601,8 +601,34 @@ static void test_read_paths_agree(void **state)
 		  "\x81\xa1" "y\xcf\xff\xff\xff\xff\xff\xff\xff\xff", 12, 0 },
 		{ "invalid UTF-8 in a command",
 		  "\x81\x05\x81\x04\x91\xa1\xc0", 7, 0 },
+		/* what the one-pass renderer must decline, not print */
+		{ "trailing bytes", "\x80\xc0", 2, 0 },
+		{ "an ext value", "\x81\xa1x\xd4\x01\x00", 6, 0 },
+		{ "a bin in an unknown field", "\x81\xa1x\xc4\x01\x00", 6, 0 },
+		{ "0xc1 (never used)", "\x81\xa1x\xc1", 4, 0 },
+		{ "the state stored in the payload", "\x81\x2a\xa6" "Active", 9, 0 },
+		{ "a field stored twice", "\x82\x08\xa0\x08\xa0", 5, 0 },
+		{ "an unknown field number", "\x81\x3f\xa0", 3, 0 },
+		{ "a string cut short", "\x81\x08\xa5" "ab", 5, 0 },
+		{ "a map cut short", "\x82\x08\xa0", 3, 0 },
+		{ "a negative cpu", "\x81\x03\xff", 3, 0 },
+		{ "an integer as internetAccess", "\x81\x17\x01", 3, 0 },
+		{ "memorySize beyond int64",
+		  "\x81\x21\xcf\xff\xff\xff\xff\xff\xff\xff\xff", 11, 0 },
+		{ "a 15-byte functionId",
+		  "\x81\x0f\xc4\x0f" "012345678901234", 19, 1 },
+		{ "a time after 9999",
+		  "\x81\x04\xcf\x00\x00\x01\x00\x00\x00\x00\x00", 11, 1 },
+		{ "NUL in a masked secret",
+		  "\x81\x05\x81\x09\x81\x01\x81\x01\xa7" "secr\x00" "et", 16, 0 },
+		{ "a number as a layer", "\x81\x1e\x91\x01", 4, 0 },
+		{ "nested 40 deep (msgpack-c stops at 32)",
+		  "\x81\xa1x\x91\x91\x91\x91\x91\x91\x91\x91\x91\x91"
+		  "\x91\x91\x91\x91\x91\x91\x91\x91\x91\x91"
+		  "\x91\x91\x91\x91\x91\x91\x91\x91\x91\x91"
+		  "\x91\x91\x91\x91\x91\x91\x91\x91\x91\x90", 43, 0 },
 	};
-	uint8_t buf[64];
+	uint8_t buf[128];
 	fcdb__envelope env;
 	fcdb__node *out;
 	size_t i;
@@ -633,11 +659,162 @@ static void test_read_paths_agree(void **state)
 			if (rc != FCDB_ECORRUPT)
 				fail_msg("%s: rendered as %s", payloads[i].label,
 				         b.data ? b.data : "");
+			/* the one-pass renderer leaves damage to msgpack-c */
+			ro.pretty = 0;
+			if (fcdb__render_fast(&b, &env, &CTX, &ro))
+				fail_msg("%s: the one-pass renderer took it",
+				         payloads[i].label);
 			fcdb__buf_free(&b);
 		}
 		if (payloads[i].top_string &&
 		    fcdb__codec_summary(&arena, &env, &CTX, &sum) != FCDB_ECORRUPT)
 			fail_msg("%s: the summary took it", payloads[i].label);
+	}
+}
+
+/* A payload in a valid envelope in buf (room for 20 + len bytes). */
+static void seal(uint8_t *buf, const void *payload, size_t len,
+                 fcdb__envelope *env)
+{
+	memset(buf, 0, FCDB__ENVELOPE_SIZE);
+	buf[0] = FCDB__FORMAT_VERSION;
+	buf[2] = 2;
+	buf[3] = 2;
+	memcpy(buf + FCDB__ENVELOPE_SIZE, payload, len);
+	fcdb__codec_set_revision(buf, FCDB__ENVELOPE_SIZE + len, 5);
+	assert_int_equal(fcdb__codec_verify(buf, FCDB__ENVELOPE_SIZE + len, env),
+	                 0);
+}
+
+/*
+ * fcdb__codec_render, which tries the one-pass renderer first, gives the
+ * same result and bytes as the msgpack-c path with every option; the
+ * one-pass renderer takes the record (compact) when `fast` says it must.
+ */
+static void render_paths_agree(const fcdb__envelope *env, int fast,
+                               const char *label)
+{
+	for (int f = 0; f < 8; f++) {
+		fcdb__render_opts ro = { f & 1, (f >> 1) & 1, (f >> 2) & 1 };
+		fcdb__buf a, b;
+		int rc_a, rc_b, took;
+
+		fcdb__buf_init(&a);
+		fcdb__buf_init(&b);
+		rc_a = fcdb__codec_render(&a, env, &CTX, &ro);
+		rc_b = fcdb__codec_render_unpacked(&b, env, &CTX, &ro);
+		if (rc_a != rc_b)
+			fail_msg("%s, options %d: %d, through msgpack-c %d", label,
+			         f, rc_a, rc_b);
+		fcdb__buf_cstr(&a);
+		fcdb__buf_cstr(&b);
+		if (rc_a == 0 && strcmp(a.data, b.data) != 0)
+			fail_msg("%s, options %d:\n%s\nthrough msgpack-c:\n%s",
+			         label, f, a.data, b.data);
+		a.len = 0;
+		took = fcdb__render_fast(&a, env, &CTX, &ro);
+		if (!ro.pretty && took != fast)
+			fail_msg("%s, options %d: the one-pass renderer %s it",
+			         label, f, took ? "took" : "declined");
+		if (ro.pretty && took)
+			fail_msg("%s: the one-pass renderer took pretty output",
+			         label);
+		fcdb__buf_free(&a);
+		fcdb__buf_free(&b);
+	}
+}
+
+static void encoded_paths_agree(const fcdb__node *rec, const char *label)
+{
+	fcdb__envelope env;
+	fcdb__buf enc;
+
+	fcdb__buf_init(&enc);
+	assert_int_equal(fcdb__codec_encode(&enc, rec, 3), 0);
+	assert_int_equal(fcdb__codec_verify(enc.data, enc.len, &env), 0);
+	render_paths_agree(&env, 1, label);
+	fcdb__buf_free(&enc);
+}
+
+/*
+ * The one-pass renderer (render.c) takes every record the encoder writes
+ * and hand-made payloads of every type msgpack-c maps, and renders them
+ * to the bytes the msgpack-c path does; payloads in another shape it
+ * declines and the msgpack-c path renders them.
+ */
+static void test_one_pass_render(void **state)
+{
+	/* a literal and its length without the final NUL */
+#define P(lit) lit, sizeof(lit) - 1
+	static const struct {
+		const char *label, *bytes;
+		size_t len;
+		int fast;
+	} payloads[] = {
+		{ "no members", P("\x80"), 1 },
+		{ "every generic type in an unknown field",
+		  P("\x84\x10\xa1" "f" "\xa1x\x99\xc0\xc3\xc2\xfb\xcd\x01\x2c"
+		  "\xcb\x3f\xf8\x00\x00\x00\x00\x00\x00\xca\x3e\x80\x00\x00"
+		  "\x81\xa1k\xa1v\xa2\xc3\xa9"
+		  "\xa1y\xd3\xff\xff\xff\xff\xff\xff\xff\xfe"
+		  "\xa1z\xd0\x05"), 1 },
+		{ "a key as int8, cpu as float32, escapes, 4-byte UTF-8",
+		  P("\x83\xd0\x03\xca\x3e\x80\x00\x00"
+		  "\x08\xa6" "a\"\\\x01\n\x7f" "\x10\xa4\xf0\x9f\x98\x80"), 1 },
+		{ "a stored functionArn and no name",
+		  P("\x82\x08\xa0\x0e\xa3" "arn"), 1 },
+		{ "compact time, UUID, checksum; cpu in hundredths",
+		  P("\x85\x01\xcf\xff\xff\xff\xff\xff\xff\xff\xff\x03\x19"
+		  "\x04\xce\x64\x28\x4f\xcf"
+		  "\x0f\xc4\x10" "0123456789abcdef" "\x10\xa1g"), 1 },
+		{ "integers: uint16, negative",
+		  P("\x82\x21\xcd\x04\x00\x2e\xff"), 1 },
+		{ "a secret", P("\x81\x05\x81\x09\x81\x01\x81\x01\xab"
+		  "pass\xc3\xa9word!"), 1 },
+		{ "a short secret", P("\x81\x05\x81\x09\x81\x01\x81\x01\xa3"
+		  "abc"), 1 },
+		{ "env and layers", P("\x82\x0d\x82\xa1" "A\xa0\xa1" "B\xa1" "b"
+		  "\x1e\x92\x82\x01\xa1" "l\x02\x07\x80"), 1 },
+		/* valid, but not the encoder's shape: msgpack-c renders it */
+		{ "keys out of order", P("\x82\x10\xa1" "f\x08\xa0"), 0 },
+		{ "a numbered key after a string key",
+		  P("\x82\xa1x\xc0\x08\xa0"), 0 },
+		{ "nested 20 deep",
+		  P("\x81\xa1x\x91\x91\x91\x91\x91\x91\x91\x91\x91\x91"
+		  "\x91\x91\x91\x91\x91\x91\x91\x91\x91\x90"), 0 },
+	};
+#undef P
+	char names[16][128], rel[256];
+	size_t n = tu_list_json("valid", names, 16);
+	uint8_t buf[FCDB__ENVELOPE_SIZE + 1024];
+	char big[5 + 700];
+	fcdb__envelope env;
+
+	(void)state;
+	for (size_t i = 0; i < n; i++) {
+		snprintf(rel, sizeof(rel), "valid/%s", names[i]);
+		encoded_paths_agree(record_from(rel, 0), rel);
+	}
+	encoded_paths_agree(record_from("import/function-full.json", 1),
+	                    "import/function-full.json");
+	for (size_t i = 0; i < sizeof(payloads) / sizeof(payloads[0]); i++) {
+		seal(buf, payloads[i].bytes, payloads[i].len, &env);
+		render_paths_agree(&env, payloads[i].fast, payloads[i].label);
+	}
+	/* a name too long for the derived ARN (700 bytes) leaves it out */
+	for (size_t len = 600; len <= 700; len += 100) {
+		big[0] = '\x81';
+		big[1] = '\x10';
+		big[2] = '\xd9';
+		big[3] = (char)len;
+		if (len > 255) {
+			big[2] = '\xda';
+			big[3] = (char)(len >> 8);
+			big[4] = (char)len;
+		}
+		memset(big + (len > 255 ? 5 : 4), 'n', len);
+		seal(buf, big, len + (len > 255 ? 5 : 4), &env);
+		render_paths_agree(&env, 1, "a long name");
 	}
 }
 
@@ -659,6 +836,7 @@ int main(void)
 		T(test_unknown_fields_kept),
 		T(test_empty_strings),
 		T(test_read_paths_agree),
+		T(test_one_pass_render),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

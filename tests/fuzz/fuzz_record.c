@@ -7,7 +7,8 @@
  * paths), straight from MessagePack with every option (read paths), and
  * as an fcdb_function.  Whatever the bytes, each ends in OK or
  * StoreCorrupted; the decoder and the direct renderer agree on which,
- * and on the JSON; what renders is valid UTF-8 JSON.  The raw input is
+ * and on the JSON (and so do the one-pass renderer and the msgpack-c
+ * path behind it); what renders is valid UTF-8 JSON.  The raw input is
  * also tried as a whole record (envelope included), which exercises the
  * envelope checks.
  */
@@ -49,6 +50,23 @@ static char *render_tree(const fcdb__node *root, uint64_t revision)
 	return plain;
 }
 
+/* The one-pass renderer (tried first) and the msgpack-c path agree. */
+static void same_as_unpacked(const fcdb__envelope *env,
+                             const fcdb__render_opts *o, int rc,
+                             const fcdb__buf *b)
+{
+	fcdb__buf u;
+	int rc_u;
+
+	fcdb__buf_init(&u);
+	rc_u = fcdb__codec_render_unpacked(&u, env, &ctx, o);
+	if (rc_u != rc || (rc == 0 && (u.len != b->len ||
+	                               memcmp(u.data, b->data, b->len) != 0)))
+		fz_fail("codec_render says %d, through msgpack-c %d, or the "
+		        "texts differ", rc, rc_u);
+	fcdb__buf_free(&u);
+}
+
 /* The record rendered straight from MessagePack (the read paths' way),
    every combination of options; returns the plain text or NULL when the
    payload is damaged (then every combination must say so). */
@@ -64,6 +82,7 @@ static char *render_direct(const fcdb__envelope *env, int *rc_out)
 
 		fcdb__buf_init(&b);
 		rc = fcdb__codec_render(&b, env, &ctx, &o);
+		same_as_unpacked(env, &o, rc, &b);
 		if (first < 0)
 			first = rc;
 		if (rc != first)
