@@ -54,14 +54,52 @@ static uint64_t load_be64(const uint8_t *p)
 	return v;
 }
 
+/*
+ * Meta values carry their own check: the value, then the big-endian
+ * XXH3-64 of it seeded with the XXH3-64 of its key.  LMDB checksums
+ * nothing, and a flipped bit in the store revision would otherwise pass
+ * unnoticed (a raised revision silently, a lowered one letting a stale
+ * expected revision match again), as would one in the region or account
+ * that every ARN derives from.  The key is in the seed, so a value moved
+ * under another key does not verify either.
+ */
+#define META_SUM 8
+#define META_VALUE_MAX 120
+
+static uint64_t meta_sum(const char *key, const void *val, size_t len)
+{
+	return fcdb__xxh3(val, len, fcdb__xxh3(key, strlen(key), 0));
+}
+
 static int meta_get(fcdb__txn *t, const char *key, fcdb__val *v)
 {
-	return fcdb__txn_get(t, FCDB__DB_META, key, strlen(key), v);
+	int rc = fcdb__txn_get(t, FCDB__DB_META, key, strlen(key), v);
+
+	if (rc)
+		return rc;
+	if (v->len < META_SUM ||
+	    load_be64((const uint8_t *)v->data + v->len - META_SUM) !=
+	    meta_sum(key, v->data, v->len - META_SUM))
+		return fcdb__error_set(FCDB_ECORRUPT, NULL, 0,
+		                       "meta: the store's %s is damaged "
+		                       "(checksum mismatch)", key);
+	v->len -= META_SUM;
+	return FCDB_OK;
 }
 
 static int meta_put(fcdb__txn *t, const char *key, const void *val, size_t len)
 {
-	return fcdb__txn_put(t, FCDB__DB_META, key, strlen(key), val, len, 0);
+	uint8_t buf[META_VALUE_MAX + META_SUM];
+
+	if (len > META_VALUE_MAX)
+		return fcdb__error_set(FCDB_EMISUSE, NULL, 0,
+		                       "meta: %s is %zu bytes, at most %d", key,
+		                       len, META_VALUE_MAX);
+	if (len)
+		memcpy(buf, val, len);
+	store_be64(buf + len, meta_sum(key, val, len));
+	return fcdb__txn_put(t, FCDB__DB_META, key, strlen(key), buf,
+	                     len + META_SUM, 0);
 }
 
 int fcdb__meta_revision(fcdb__txn *t, uint64_t *out)
@@ -214,6 +252,38 @@ struct init_ctx {
 	const char *account;
 };
 
+/* A meta entry every store has, of exactly `len` bytes (0: any). */
+static int meta_need(fcdb__txn *t, const char *key, fcdb__val *v, size_t len)
+{
+	int rc = meta_get(t, key, v);
+
+	if (rc == FCDB_ENOTFOUND)
+		return fcdb__error_set(FCDB_ECORRUPT, NULL, 0,
+		                       "meta: the store's %s is missing", key);
+	if (rc == 0 && len && v->len != len)
+		return fcdb__error_set(FCDB_ECORRUPT, NULL, 0,
+		                       "meta: the store's %s is %zu bytes, not "
+		                       "%zu", key, v->len, len);
+	return rc;
+}
+
+/* A meta text entry into out[cap], NUL-terminated. */
+static int meta_text(fcdb__txn *t, const char *key, char *out, size_t cap)
+{
+	fcdb__val v;
+	int rc = meta_need(t, key, &v, 0);
+
+	if (rc)
+		return rc;
+	if (v.len == 0 || v.len >= cap)
+		return fcdb__error_set(FCDB_ECORRUPT, NULL, 0,
+		                       "meta: the store's %s is %zu bytes long",
+		                       key, v.len);
+	memcpy(out, v.data, v.len);
+	out[v.len] = '\0';
+	return FCDB_OK;
+}
+
 /* Create the meta entries of a new store, or read those of an old one. */
 static int meta_load(fcdb__txn *t, struct init_ctx *c, int writable)
 {
@@ -249,26 +319,11 @@ static int meta_load(fcdb__txn *t, struct init_ctx *c, int writable)
 		                       "unsupported store format \"%.*s\"",
 		                       (int)(v.len > 16 ? 16 : v.len),
 		                       (const char *)v.data);
-	rc = meta_get(t, "region", &v);
-	if (rc == 0 && (v.len == 0 || v.len >= sizeof(db->region)))
-		rc = FCDB_ECORRUPT;
-	if (rc == 0) {
-		memcpy(db->region, v.data, v.len);
-		db->region[v.len] = '\0';
-		rc = meta_get(t, "accountId", &v);
-		if (rc == 0 && (v.len == 0 || v.len >= sizeof(db->account)))
-			rc = FCDB_ECORRUPT;
-	}
-	if (rc == 0) {
-		memcpy(db->account, v.data, v.len);
-		db->account[v.len] = '\0';
-		rc = meta_get(t, "tokenSeed", &v);
-		if (rc == 0 && v.len != 8)
-			rc = FCDB_ECORRUPT;
-	}
-	if (rc == FCDB_ENOTFOUND || rc == FCDB_ECORRUPT)
-		return fcdb__error_set(FCDB_ECORRUPT, NULL, 0,
-		                       "the store's meta database is damaged");
+	rc = meta_text(t, "region", db->region, sizeof(db->region));
+	if (rc == 0)
+		rc = meta_text(t, "accountId", db->account, sizeof(db->account));
+	if (rc == 0)
+		rc = meta_need(t, "tokenSeed", &v, 8);
 	if (rc)
 		return rc;
 	db->token_seed = load_be64(v.data);
