@@ -609,6 +609,33 @@ static const msgpack_object *find_num(const msgpack_object *map, unsigned num)
 }
 
 /* "acs:fc:<region>:<account>:functions/<name>" into the arena. */
+/*
+ * The derived ARN into `stack` (of `cap` bytes) when it fits, else into
+ * memory of its own: the caller frees the result when it is not `stack`.
+ * NULL: out of memory.  Every path builds the same ARN, however long a
+ * (forged) name is, so decode, summary and both renderers agree.
+ */
+char *fcdb__codec_arn(char *stack, size_t cap, const fcdb__codec_ctx *ctx,
+                      const char *name, size_t nlen, size_t *len)
+{
+	size_t r = strlen(ctx->region), c = strlen(ctx->account);
+	char *out;
+
+	*len = 19 + r + c + nlen;
+	out = *len < cap ? stack : malloc(*len + 1);
+	if (!out)
+		return NULL;
+	memcpy(out, "acs:fc:", 7);
+	memcpy(out + 7, ctx->region, r);
+	out[7 + r] = ':';
+	memcpy(out + 8 + r, ctx->account, c);
+	memcpy(out + 8 + r + c, ":functions/", 11);
+	if (nlen)
+		memcpy(out + 19 + r + c, name, nlen);
+	out[*len] = '\0';
+	return out;
+}
+
 static char *derive_arn(fcdb__arena *a, const fcdb__codec_ctx *ctx,
                         const char *name, size_t nlen, size_t *len)
 {
@@ -1341,7 +1368,7 @@ int fcdb__codec_render_unpacked(fcdb__buf *out, const fcdb__envelope *env,
 	const msgpack_object *name;
 	fcdb__jw w;
 	struct ren r;
-	char arn[700];
+	char stack[256], *arn = NULL;
 	size_t arn_len = 0;
 	int rc;
 
@@ -1351,32 +1378,28 @@ int fcdb__codec_render_unpacked(fcdb__buf *out, const fcdb__envelope *env,
 	if (rc == 0) {
 		name = find_num(&obj, FCDB__FN_FUNCTION_NAME);
 		if (name && name->type == MSGPACK_OBJECT_STR) {
-			size_t rl = strlen(ctx->region), cl = strlen(ctx->account);
-
-			arn_len = 19 + rl + cl + name->via.str.size;
-			if (arn_len < sizeof(arn)) {
-				memcpy(arn, "acs:fc:", 7);
-				memcpy(arn + 7, ctx->region, rl);
-				arn[7 + rl] = ':';
-				memcpy(arn + 8 + rl, ctx->account, cl);
-				memcpy(arn + 8 + rl + cl, ":functions/", 11);
-				memcpy(arn + 19 + rl + cl, str_bytes(name),
-				       name->via.str.size);
-			} else {
-				arn_len = 0;
-			}
+			arn = fcdb__codec_arn(stack, sizeof(stack), ctx,
+			                      str_bytes(name), name->via.str.size,
+			                      &arn_len);
+			if (!arn)
+				rc = fcdb__error_set(FCDB_ENOMEM, NULL, 0,
+				                     "out of memory");
 		}
+	}
+	if (rc == 0) {
 		memset(&w, 0, sizeof(w));
 		fcdb__jw_init(&w, out, o->pretty);
 		r.w = &w;
 		r.mask = o->mask_secrets;
 		r.depth = 0;
 		rc = ren_object(&r, &fcdb__schema_function, &obj, env,
-		                arn_len ? arn : NULL, arn_len, o->with_revision);
+		                arn, arn_len, o->with_revision);
 		if (rc == 0)
 			fcdb__jw_end(&w);
 	}
 	msgpack_zone_destroy(&zone);
+	if (arn != stack)
+		free(arn);
 	if (rc == 0 && out->failed)
 		rc = fcdb__error_set(FCDB_ENOMEM, NULL, 0, "out of memory");
 	return rc;

@@ -97,6 +97,12 @@ int fcdb__codec_render(fcdb__buf *out, const fcdb__envelope *env,
                        const fcdb__codec_ctx *ctx,
                        const fcdb__render_opts *o);
 
+/* The derived ARN of `name`: in `stack` when it fits in `cap` bytes, else
+   malloc'd (free it when it is not `stack`); NUL-terminated; NULL when out
+   of memory.  *len excludes the NUL. */
+char *fcdb__codec_arn(char *stack, size_t cap, const fcdb__codec_ctx *ctx,
+                      const char *name, size_t nlen, size_t *len);
+
 /* The same through msgpack-c's object tree, never the one-pass renderer:
    what fcdb__codec_render falls back on, and what tests compare it with. */
 int fcdb__codec_render_unpacked(fcdb__buf *out, const fcdb__envelope *env,

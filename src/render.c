@@ -18,6 +18,7 @@
  */
 #include "codec.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "checksum.h"
@@ -470,25 +471,24 @@ static const struct mp *find_name(struct fast ahead, uint64_t num,
 	return name;
 }
 
-/* "functionArn": the derived ARN, as fcdb__codec_render_unpacked builds
-   it; 0 when it is too long and left out. */
+/* "functionArn": the derived ARN, built as every other path builds it,
+   however long the name. */
 static int put_arn(struct fast *f, const fcdb__field *fd, const struct top *t,
-                    const struct mp *name, int first)
+                   const struct mp *name, int first)
 {
-	char arn[700];
-	size_t rl = strlen(t->ctx->region), cl = strlen(t->ctx->account);
-	size_t len = 19 + rl + cl + name->len;
+	char stack[256], *arn;
+	size_t len;
 
-	if (len >= sizeof(arn))
+	arn = fcdb__codec_arn(stack, sizeof(stack), t->ctx, name->s, name->len,
+	                      &len);
+	if (!arn) {
+		f->b->failed = 1; /* the caller falls back, which says ENOMEM */
 		return 0;
-	memcpy(arn, "acs:fc:", 7);
-	memcpy(arn + 7, t->ctx->region, rl);
-	arn[7 + rl] = ':';
-	memcpy(arn + 8 + rl, t->ctx->account, cl);
-	memcpy(arn + 8 + rl + cl, ":functions/", 11);
-	memcpy(arn + 19 + rl + cl, name->s, name->len);
+	}
 	put_field_key(f, fd, first);
 	fcdb__json_write_str(f->b, arn, len);
+	if (arn != stack)
+		free(arn);
 	return 1;
 }
 

@@ -801,7 +801,7 @@ static void test_one_pass_render(void **state)
 		seal(buf, payloads[i].bytes, payloads[i].len, &env);
 		render_paths_agree(&env, payloads[i].fast, payloads[i].label);
 	}
-	/* a name too long for the derived ARN (700 bytes) leaves it out */
+	/* long names: both renderers write the whole derived ARN */
 	for (size_t len = 600; len <= 700; len += 100) {
 		big[0] = '\x81';
 		big[1] = '\x10';
@@ -818,11 +818,54 @@ static void test_one_pass_render(void **state)
 	}
 }
 
+/*
+ * However long a (forged) name is, the decoded tree, the summary and the
+ * renderers give the same derived ARN: the renderers used to leave it out
+ * from 700 bytes on while decode kept it (found by review of render.c).
+ */
+static void test_long_name_arn_paths_agree(void **state)
+{
+	static const size_t lens[] = { 60, 654, 667, 668, 5000 };
+	static uint8_t payload[5 + 5000], buf[FCDB__ENVELOPE_SIZE + 5 + 5000];
+	fcdb__render_opts ro = { 0, 0, 0 };
+	fcdb__json_opts jo;
+	fcdb__envelope env;
+	fcdb__node *root;
+	fcdb__buf a, b;
+
+	(void)state;
+	memset(&jo, 0, sizeof(jo));
+	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		size_t len = lens[i];
+
+		payload[0] = 0x81;
+		payload[1] = 0x10;
+		payload[2] = 0xda;
+		payload[3] = (uint8_t)(len >> 8);
+		payload[4] = (uint8_t)len;
+		memset(payload + 5, 'n', len);
+		seal(buf, payload, 5 + len, &env);
+		assert_int_equal(fcdb__codec_decode(&arena, &env, &CTX, &root), 0);
+		fcdb__buf_init(&a);
+		fcdb__buf_init(&b);
+		fcdb__json_write(&a, root, &jo);
+		assert_int_equal(fcdb__codec_render(&b, &env, &CTX, &ro), 0);
+		fcdb__buf_cstr(&a);
+		fcdb__buf_cstr(&b);
+		assert_string_equal(a.data, b.data);
+		assert_non_null(strstr(b.data, "\"functionArn\":\"acs:fc:"));
+		render_paths_agree(&env, 1, "a long name");
+		fcdb__buf_free(&a);
+		fcdb__buf_free(&b);
+	}
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_round_trip_fixtures),
+		T(test_long_name_arn_paths_agree),
 		T(test_render_matches_tree),
 		T(test_compact_fields),
 		T(test_time_format_round_trip),
