@@ -192,6 +192,10 @@ tests/%.o: tests/%.c .flags
 tests/bin/unit_%: tests/unit_%.o tests/testutil.o $(STATIC) | tests/bin
 	$(CC) $(ALL_LDFLAGS) -o $@ $< tests/testutil.o $(STATIC) $(LIBS) -lcmocka
 
+# The fcdb command's fault handler, tested on its own with liblmdb.
+tests/bin/unit_fault: tests/unit_fault.o tests/testutil.o tools/fault.o $(STATIC) | tests/bin
+	$(CC) $(ALL_LDFLAGS) -o $@ $< tests/testutil.o tools/fault.o $(STATIC) $(LIBS) -lcmocka
+
 bench/%.o: bench/%.c .flags
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 

@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 
 #include "common.h"
+#include "fault.h"
 
 static int run(const struct cli_args *args)
 {
@@ -14,7 +15,12 @@ static int run(const struct cli_args *args)
 	rc = cli_open(&db, args, FCDB_OPEN_READONLY);
 	if (rc)
 		goto out;
+	/* fcdb_backup creates DEST (it must not exist) before LMDB copies
+	   into it: if LMDB faults on a damaged page, the half-written copy
+	   must not pass for a backup */
+	cli_fault_unlink_on_fault(dest);
 	rc = fcdb_backup(db, dest);
+	cli_fault_unlink_on_fault(NULL);
 	if (rc) {
 		rc = cli_fail(rc);
 		goto out;

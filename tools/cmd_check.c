@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "fault.h"
 
 /*
  * The walk runs in a child process.  LMDB trusts its own page structure:
@@ -134,6 +135,9 @@ static int run(const struct cli_args *args)
 	if (pid == 0) {
 		close(pfd[0]);
 		signal(SIGPIPE, SIG_IGN);
+		/* the parent reports a fault here as phase "lmdb": the
+		   child must die of it, not print StoreCorrupted itself */
+		cli_fault_restore();
 		_exit(child(args, pfd[1]));
 	}
 	close(pfd[1]);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "fault.h"
 
 static const struct cli_option options[] = {
 	{ "format", "FORMAT", "ndjson (default: one Function a line) or json", 0 },
@@ -68,7 +69,11 @@ static int run(const struct cli_args *args)
 	cli_progress_init(&prog, "export");
 	eo.progress = cli_progress_update;
 	eo.progress_ctx = &prog;
+	/* LMDB faulting on a damaged page must not leave the temporary
+	   file behind */
+	cli_fault_unlink_on_fault(tmp);
 	rc = fcdb_export(db, write_out, out, &eo, &count);
+	cli_fault_unlink_on_fault(NULL);
 	cli_progress_end(&prog, count);
 	if (rc) {
 		/* a closed stdout ends quietly (see main); anything else is

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "fault.h"
 
 /*
  * The dispatch table, in the order `fcdb help` lists the commands.
@@ -157,6 +158,8 @@ int main(int argc, char **argv)
 
 	/* A closed pipe must show up as EPIPE on a write, not kill us. */
 	signal(SIGPIPE, SIG_IGN);
+	/* LMDB faulting on a damaged page is StoreCorrupted, not a crash */
+	cli_fault_install();
 	memset(&args, 0, sizeof(args));
 	args.db_path = env && *env ? env : CLI_DEFAULT_DB;
 
@@ -190,6 +193,7 @@ int main(int argc, char **argv)
 	rc = cli_args_parse(&args, argc - i - 1, argv + i + 1);
 	if (rc)
 		return rc;
+	cli_fault_set_store(args.db_path);
 	if (args.help) {
 		cli_print_help(stdout, cmd);
 		return finish(0);
