@@ -272,7 +272,8 @@ test: deps bench-deps
 
 valgrind: deps
 	@$(MAKE) --no-print-directory lib $(TEST_BINS)
-	@VALGRIND="valgrind -q --fair-sched=yes --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
+	@VALGRIND="valgrind -q --fair-sched=yes --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+	  --suppressions=$(CURDIR)/tests/valgrind.supp" \
 	  sh tests/run.sh $(UNIT_TESTS) $(API_TESTS) tests/readme.sh
 
 # ---- install ----
