@@ -83,6 +83,10 @@ static int run(const struct cli_args *args)
 		io.flags |= FCDB_IMPORT_DRY_RUN;
 	if (cli_opt(args, "lenient"))
 		io.flags |= FCDB_IMPORT_LENIENT;
+	/* The clock starts before a pipe is spooled: the user waits for
+	   both, and the line appears once the whole wait passes a second. */
+	cli_progress_init(&prog, io.flags & FCDB_IMPORT_DRY_RUN ? "import "
+	                  "(dry run)" : "import");
 	in = strcmp(file, "-") == 0 ? seekable_stdin() : fopen(file, "rb");
 	if (!in)
 		return cli_failf(FCDB_EIO, "cannot read %s: %s",
@@ -91,8 +95,6 @@ static int run(const struct cli_args *args)
 	rc = cli_open(&db, args, 0);
 	if (rc)
 		goto out;
-	cli_progress_init(&prog, io.flags & FCDB_IMPORT_DRY_RUN ? "import "
-	                  "(dry run)" : "import");
 	io.rewind = rewind_in;
 	io.progress = cli_progress_update;
 	io.progress_ctx = &prog;

@@ -161,7 +161,43 @@ test_export_readonly_missing_store() {
 	[ ! -e nowhere.fcdb ] || fail "export created a store"
 }
 
+# many_functions N: N small Functions as NDJSON, named f00001 ... (the
+# computed fields an import may omit are filled in).
+many_functions() {
+	awk -v n="$1" 'BEGIN {
+		for (i = 1; i <= n; i++)
+			printf "{\"functionName\":\"f%05d\",\"runtime\":\"python3.10\",\"handler\":\"index.handler\",\"codeChecksum\":\"%d\",\"codeSize\":%d}\n", i, i, 100 + i
+	}'
+}
+
+# The progress line appears on a terminal only.  A reader stalled for
+# 1.2 s makes the import and the export last over a second; script(1)
+# gives fcdb a terminal on stderr while stdin and stdout stay pipes.
+test_progress_on_terminal_only() {
+	many_functions 10000 >many.ndjson
+	[ "$(wc -l <many.ndjson)" -eq 10000 ] || fail "corpus"
+	{ head -n 100 many.ndjson; sleep 1.2; tail -n +101 many.ndjson; } |
+		fcdb import - >out 2>err || fail "import: $(cat err)"
+	[ ! -s err ] || fail "progress on a pipe: $(cat err)"
+	[ "$(field out created)" = 10000 ] || fail "created: $(cat out)"
+	fcdb export 2>err | { sleep 1.2; cat >/dev/null; }
+	[ ! -s err ] || fail "export progress on a pipe: $(cat err)"
+
+	script -qec "sh -c '{ head -n 100 many.ndjson; sleep 1.2; \
+		tail -n +101 many.ndjson; } | $FCDB --db tty.fcdb import - >tty.out'" \
+		/dev/null </dev/null >tty.log || fail "import on a terminal: $(cat tty.log)"
+	has tty.log "import: 10000 records, "
+	has tty.log " records/s"
+	[ "$(field tty.out created)" = 10000 ] || fail "created: $(cat tty.out)"
+	script -qec "sh -c '$FCDB --db tty.fcdb export | { sleep 1.2; cat >tty.ndjson; }'" \
+		/dev/null </dev/null >tty.log || fail "export on a terminal: $(cat tty.log)"
+	has tty.log "export: 10000 records, "
+	fcdb --db tty.fcdb export >pipe.ndjson || fail "export"
+	[ "$(wc -l <pipe.ndjson)" -eq 10000 ] || fail "export lines"
+	cmp tty.ndjson pipe.ndjson || fail "export on a terminal differs"
+}
+
 run_tests test_round_trip_ndjson_and_json test_export_to_file \
 	test_import_from_pipe_and_shapes test_import_modes \
 	test_import_refusals test_export_closed_stdout \
-	test_export_readonly_missing_store
+	test_export_readonly_missing_store test_progress_on_terminal_only
