@@ -355,7 +355,8 @@ FCDB_API int fcdb_function_read_state(fcdb *db, const char *name,
  * code.  Defaults: Inactive gets reason code Idle, Pending gets Restoring,
  * Active clears the reasons.  Pending -> Active also turns an InProgress
  * lastUpdateStatus Successful; Pending -> Failed turns it Failed.  Setting
- * the state the function already has is a success that changes nothing.
+ * the state the function already has is a success that changes nothing,
+ * with or without a reason (Failed -> Failed needs none).
  * opts->expected_revision applies.  *out (if not NULL) is the function
  * after the call, OWNED.  Returns FCDB_OK, FCDB_EINVAL, FCDB_ENOTFOUND,
  * FCDB_ETRANSITION (names both states), FCDB_EPRECONDITION, FCDB_ECORRUPT,

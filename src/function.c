@@ -1118,6 +1118,12 @@ static int move_body(fcdb__txn *t, void *arg)
 			                       fcdb_state_name(to));
 		if (move == FCDB__MOVE_SAME)
 			return FCDB__NOCHANGE;
+		/* after the same-state check: Failed -> Failed is a no-op
+		   with or without a reason */
+		if (!code && to == FCDB_STATE_FAILED)
+			return fcdb__error_set(FCDB_EINVAL, "stateReasonCode", 0,
+			                       "moving to Failed needs a reason "
+			                       "code");
 		if (!code && to == FCDB_STATE_INACTIVE)
 			code = "Idle";
 		if (!code && to == FCDB_STATE_PENDING)
@@ -1198,10 +1204,6 @@ static int do_move(fcdb *db, fcdb_function **out, const char *name, int kind,
 		return fcdb__error_set(FCDB_EINVAL, "lastUpdateStatus", 0,
 		                       "lastUpdateStatus must be InProgress, "
 		                       "Successful or Failed");
-	if (kind == 0 && to == FCDB_STATE_FAILED &&
-	    (!reason_code || !*reason_code))
-		return fcdb__error_set(FCDB_EINVAL, "stateReasonCode", 0,
-		                       "moving to Failed needs a reason code");
 	rc = check_reason(reason_code, kind ? "lastUpdateStatusReasonCode"
 	                                    : "stateReasonCode");
 	if (rc == 0)

@@ -411,6 +411,16 @@ static void test_failed_needs_reason_code(void **state)
 	assert_state(db, "why", FCDB_STATE_PENDING, 1);
 	au_ok(fcdb_function_set_state(db, NULL, "why", FCDB_STATE_FAILED,
 	                              "InternalError", NULL, NULL));
+	assert_state(db, "why", FCDB_STATE_FAILED, 2);
+	/* already Failed: the same state is a no-op, reason or not */
+	au_bytes_free(&before);
+	before = au_read(sb.store);
+	au_ok(fcdb_function_set_state(db, NULL, "why", FCDB_STATE_FAILED,
+	                              NULL, NULL, NULL));
+	au_ok(fcdb_function_set_state(db, NULL, "why", FCDB_STATE_FAILED,
+	                              "Other", NULL, NULL));
+	au_assert_file_is(sb.store, &before);
+	assert_state(db, "why", FCDB_STATE_FAILED, 2);
 	au_bytes_free(&before);
 	fcdb_close(db);
 	tu_sandbox_free(&sb);
