@@ -79,8 +79,10 @@ static int run(const struct cli_args *args)
 	else
 		return cli_usage(args->cmd, "--mode is create, upsert or "
 		                 "replace, not \"%s\"", mode);
-	if (cli_opt(args, "dry-run"))
+	if (cli_opt(args, "dry-run")) {
 		io.flags |= FCDB_IMPORT_DRY_RUN;
+		cli_discard_new_store(); /* a dry run writes nothing */
+	}
 	if (cli_opt(args, "lenient"))
 		io.flags |= FCDB_IMPORT_LENIENT;
 	/* The clock starts before a pipe is spooled: the user waits for

@@ -1,11 +1,13 @@
 /* common.c: helpers shared by the fcdb command's files (see common.h). */
 #include "common.h"
 
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -238,15 +240,89 @@ void cli_print_help(FILE *out, const struct cli_command *cmd)
 
 /* ---- the store and input ---- */
 
+/* The store this run created, if any, and whether to drop it at the end
+   even when the command succeeds (a dry run). */
+static const char *new_store;
+static int new_store_discard;
+static int new_store_was_file; /* an empty file was there: truncate it */
+static int new_store_had_lock;
+
+static int lock_path(char *buf, size_t size, const char *path)
+{
+	return snprintf(buf, size, "%s-lock", path) < (int)size;
+}
+
+/* A file that does not exist or is empty: opening it for writing makes
+   the store. */
+static int store_missing(const char *path, int *was_file)
+{
+	struct stat st;
+
+	*was_file = 0;
+	if (stat(path, &st) != 0)
+		return errno == ENOENT;
+	*was_file = 1;
+	return st.st_size == 0;
+}
+
 int cli_open(fcdb **out, const struct cli_args *args, unsigned int flags)
 {
 	fcdb_options opts;
-	int rc;
+	char lock[4096 + 8];
+	int missing, was_file, had_lock, rc;
 
+	missing = !(flags & FCDB_OPEN_READONLY) &&
+	          store_missing(args->db_path, &was_file);
+	had_lock = lock_path(lock, sizeof(lock), args->db_path) &&
+	           access(lock, F_OK) == 0;
 	fcdb_options_init(&opts);
 	opts.flags = flags;
 	rc = fcdb_open(out, args->db_path, &opts);
-	return rc ? cli_fail(rc) : 0;
+	if (rc)
+		return cli_fail(rc);
+	if (missing) {
+		new_store = args->db_path;
+		new_store_was_file = was_file;
+		new_store_had_lock = had_lock;
+	}
+	return 0;
+}
+
+void cli_discard_new_store(void)
+{
+	new_store_discard = 1;
+}
+
+void cli_end_new_store(int status)
+{
+	fcdb_options opts;
+	char lock[4096 + 8];
+	uint64_t revision = 1;
+	fcdb *db = NULL;
+
+	if (!new_store || (status == 0 && !new_store_discard))
+		return;
+	fcdb_options_init(&opts);
+	opts.flags = FCDB_OPEN_READONLY;
+	if (fcdb_open(&db, new_store, &opts) == 0)
+		fcdb_revision(db, &revision);
+	fcdb_close(db);
+	/* Not one function was ever written to it: the store this run made
+	   goes, so a mistyped --db or a refused first command leaves nothing
+	   behind (a later init may then choose the region).  Another process
+	   that opened the brand-new store in the instant between this check
+	   and the unlink would lose it; the window is this run's own store
+	   only. */
+	if (revision != 0)
+		return;
+	if (new_store_was_file) {
+		if (truncate(new_store, 0) != 0)
+			return;
+	} else if (unlink(new_store) != 0) {
+		return;
+	}
+	if (!new_store_had_lock && lock_path(lock, sizeof(lock), new_store))
+		unlink(lock);
 }
 
 int cli_read_file(const char *path, const char *what, char **out,

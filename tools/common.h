@@ -118,6 +118,9 @@ int cli_failf(int code, const char *fmt, ...)
 int cli_usage(const struct cli_command *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* cli_error_printed: has this run printed its one error line yet? */
+int cli_error_printed(void);
+
 /* cli_print_help: the whole help of one command, to `out`. */
 void cli_print_help(FILE *out, const struct cli_command *cmd);
 
@@ -131,6 +134,17 @@ void cli_print_help(FILE *out, const struct cli_command *cmd);
  * the error and returns its exit status.
  */
 int cli_open(fcdb **out, const struct cli_args *args, unsigned int flags);
+
+/*
+ * A write command creates a missing store (or one that is an empty file).
+ * When the command then fails, or succeeds but asked for it with
+ * cli_discard_new_store (import --dry-run), cli_end_new_store removes
+ * that store again if no function was ever written to it: a refused
+ * command leaves the file system as it found it.  main calls
+ * cli_end_new_store with the command's exit status.
+ */
+void cli_discard_new_store(void);
+void cli_end_new_store(int status);
 
 /*
  * cli_read_file: read a whole file, or standard input when path is "-",

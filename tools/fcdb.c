@@ -76,17 +76,18 @@ static void print_overview(FILE *out)
 	fputs("\n"
 	      "The store is --db PATH, else $FCDB_PATH, else "
 	      CLI_DEFAULT_DB ".\n"
-	      "get, list, stats, check and backup open it read-only and never "
-	      "create it;\n"
-	      "init, create, update, delete, set-state and set-update-status "
-	      "create a\n"
-	      "missing store (region cn-hangzhou, account 1000000000000000).\n"
+	      "get, list, export, stats, check and backup open it read-only "
+	      "and never\n"
+	      "create it; init, create, update, delete, set-state, "
+	      "set-update-status and\n"
+	      "import create a missing store (region cn-hangzhou, account\n"
+	      "1000000000000000), and remove it again if they are refused.\n"
 	      "\n"
 	      "Output is JSON on stdout.  An error is one line on stderr,\n"
 	      "\"fcdb: <Code>: <message>\", and the exit status says which "
 	      "kind:\n"
 	      "  0 success\n"
-	      "  1 IOError, StoreCorrupted, InternalError\n"
+	      "  1 IOError, StoreCorrupted, InternalError, OutOfMemory\n"
 	      "  2 UsageError\n"
 	      "  3 InvalidArgument\n"
 	      "  4 FunctionNotFound\n"
@@ -198,5 +199,7 @@ int main(int argc, char **argv)
 		cli_print_help(stdout, cmd);
 		return finish(0);
 	}
-	return finish(cmd->run(&args));
+	rc = finish(cmd->run(&args));
+	cli_end_new_store(rc);
+	return rc;
 }

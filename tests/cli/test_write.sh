@@ -116,9 +116,50 @@ test_set_state() {
 	run set-state hello-python Failed --reason-code ImagePullFailed \
 		--reason "pull failed" --if-revision "$(rev hello-python)"
 	expect_ok
+	# Failed -> Failed is the same state: no reason code needed
+	r=$(rev hello-python)
+	fcdb set-state hello-python Failed --reason-code X >/dev/null ||
+		fail "back to Failed"
+	r=$(rev hello-python)
+	run set-state hello-python Failed
+	expect_ok
+	[ "$(rev hello-python)" = "$r" ] || fail "Failed -> Failed changed"
 	run set-state hello-python Pending
 	expect_ok
 	[ "$(field out stateReasonCode)" = Restoring ] || fail "restoring"
+}
+
+# A write command refused on a missing store leaves no store behind (a
+# mistyped --db must not make one with the default region that a later
+# init then refuses); a dry run leaves none either; an empty file given
+# as the store is left empty.  A command that wrote keeps its store.
+test_refused_command_leaves_no_store() {
+	printf '{"functionName":"a","runtime":"python3.10","handler":"i.h","codeChecksum":"1","codeSize":3}\n' >ok.ndjson
+	printf '{}' >upd.json
+	for cmd in "delete nosuch" "set-state nosuch Active" \
+		"set-update-status nosuch Successful" "update nosuch upd.json" \
+		"create $DATA/invalid/missing-name.json" \
+		"import $DATA/import/seed-example-function.json" \
+		"import --dry-run ok.ndjson" "create --code nowhere.zip upd.json"; do
+		# shellcheck disable=SC2086 # $cmd is words
+		run --db new.fcdb $cmd
+		[ ! -e new.fcdb ] || fail "fcdb $cmd (status $rc) left new.fcdb"
+		[ ! -e new.fcdb-lock ] || fail "fcdb $cmd left new.fcdb-lock"
+	done
+	: >empty.fcdb
+	run --db empty.fcdb delete nosuch
+	expect_error 4 FunctionNotFound nosuch
+	[ -f empty.fcdb ] && [ ! -s empty.fcdb ] || fail "empty.fcdb not empty"
+	run --db new.fcdb init --region cn-shanghai --account-id 123
+	expect_ok
+	[ "$(field out created)" = true ] || fail "init did not create"
+	# an existing store that a refused command opened stays
+	run --db new.fcdb delete nosuch
+	expect_error 4 FunctionNotFound nosuch
+	[ -s new.fcdb ] || fail "a refused command removed an existing store"
+	run --db other.fcdb import ok.ndjson
+	expect_ok
+	[ -s other.fcdb ] || fail "a successful import lost its store"
 }
 
 test_set_state_refusals() {
@@ -180,4 +221,4 @@ test_delete() {
 
 run_tests test_update_merge test_update_code test_update_refusals \
 	test_update_concurrent test_set_state test_set_state_refusals \
-	test_set_update_status test_delete
+	test_set_update_status test_delete test_refused_command_leaves_no_store
