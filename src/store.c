@@ -366,8 +366,9 @@ static int store_open_new(fcdb__store **out, const char *path,
 	char lock[4096 + 8] = "";
 	int had_lock = 1;
 	unsigned eflags = MDB_NOSUBDIR | MDB_NOTLS;
+	struct stat fst;
 	fcdb__store *s;
-	int rc, dead;
+	int rc, dead, was_empty, fd;
 
 	*out = NULL;
 	s = calloc(1, sizeof(*s));
@@ -406,6 +407,8 @@ static int store_open_new(fcdb__store **out, const char *path,
 	}
 	snprintf(lock, sizeof(lock), "%s-lock", path);
 	had_lock = access(lock, F_OK) == 0;
+	was_empty = !(flags & FCDB__STORE_READONLY) && stat(path, &fst) == 0 &&
+	            S_ISREG(fst.st_mode) && fst.st_size == 0;
 	rc = mdb_env_open(s->env, path, eflags, 0600);
 	if (rc) {
 		if (rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH)
@@ -416,6 +419,15 @@ static int store_open_new(fcdb__store **out, const char *path,
 			rc = fcdb__error_set(rc == ENOMEM ? FCDB_ENOMEM : FCDB_EIO,
 			                     NULL, rc, "cannot open %s: %s", path,
 			                     mdb_strerror(rc));
+		goto fail;
+	}
+	/* An empty file that this open made a store is private like a
+	   store created from nothing: records hold credentials. */
+	if (was_empty && (fst.st_mode & 077) &&
+	    (mdb_env_get_fd(s->env, &fd) || fchmod(fd, 0600) != 0)) {
+		rc = fcdb__error_set(FCDB_EIO, NULL, errno, "cannot make %s "
+		                     "private (mode 0600): %s", path,
+		                     strerror(errno));
 		goto fail;
 	}
 	rc = check_file_size(s);

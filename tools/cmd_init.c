@@ -20,7 +20,8 @@ static int run(const struct cli_args *args)
 	fcdb *db = NULL;
 	int existed, rc;
 
-	existed = stat(args->db_path, &st) == 0;
+	/* an empty file is not a store yet: this call makes it one */
+	existed = stat(args->db_path, &st) == 0 && st.st_size > 0;
 	fcdb_options_init(&opts);
 	opts.region = cli_opt(args, "region");
 	opts.account_id = cli_opt(args, "account-id");

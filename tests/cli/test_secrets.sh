@@ -82,6 +82,24 @@ test_modes_under_umask_000() {
 	done
 }
 
+# An empty file given as the store becomes a store: private like one
+# created from nothing, and init says it made it.
+test_empty_file_becomes_private_store() {
+	: >empty.fcdb
+	chmod 644 empty.fcdb
+	run --db empty.fcdb init
+	expect_ok
+	[ "$(field out created)" = true ] || fail "created: $(cat out)"
+	mode_is_0600 empty.fcdb
+	: >empty2.fcdb
+	chmod 644 empty2.fcdb
+	container box "\"$SECRET\"" >box.json
+	run --db empty2.fcdb create box.json
+	expect_ok
+	mode_is_0600 empty2.fcdb
+	has empty2.fcdb "$SECRET"
+}
+
 # get, list and the write commands mask; --show-secrets shows; export
 # keeps the password whole.
 test_masking_and_export() {
@@ -236,4 +254,5 @@ EOF
 }
 
 run_tests test_modes_under_umask_000 test_masking_and_export \
-	test_masking_multibyte test_no_password_in_errors
+	test_masking_multibyte test_no_password_in_errors \
+	test_empty_file_becomes_private_store
