@@ -16,9 +16,37 @@ static const struct cli_option options[] = {
 	{ NULL, NULL, NULL, 0 }
 };
 
+static int write_errno; /* why the output refused the data */
+
 static int write_out(void *ctx, const char *data, size_t len)
 {
-	return fwrite(data, 1, len, (FILE *)ctx) == len ? 0 : -1;
+	if (fwrite(data, 1, len, (FILE *)ctx) == len)
+		return 0;
+	write_errno = errno;
+	return -1;
+}
+
+/* -o FILE is replaced by rename(2): it must be a regular file or a new
+   name, never a link, FIFO or device that the rename would destroy. */
+static int check_output(const struct cli_args *args, const char *output)
+{
+	struct stat st;
+
+	if (!*output)
+		return cli_usage(args->cmd, "-o needs a file name");
+	if (lstat(output, &st) != 0)
+		return errno == ENOENT ? 0
+		       : cli_failf(FCDB_EIO, "cannot write %s: %s", output,
+		                   strerror(errno));
+	if (S_ISREG(st.st_mode))
+		return 0;
+	return cli_failf(FCDB_EIO, "%s is %s, not a regular file: -o replaces "
+	                 "the file it names; leave out -o to write to "
+	                 "standard output", output,
+	                 S_ISLNK(st.st_mode) ? "a symbolic link"
+	                 : S_ISDIR(st.st_mode) ? "a directory"
+	                 : S_ISFIFO(st.st_mode) ? "a FIFO"
+	                 : S_ISSOCK(st.st_mode) ? "a socket" : "a device");
 }
 
 static int run(const struct cli_args *args)
@@ -40,6 +68,8 @@ static int run(const struct cli_args *args)
 		return cli_usage(args->cmd, "--format is ndjson or json, not "
 		                 "\"%s\"", format);
 	eo.prefix = cli_opt(args, "prefix");
+	if (output && (rc = check_output(args, output)) != 0)
+		return rc;
 	rc = cli_open(&db, args, FCDB_OPEN_READONLY);
 	if (rc)
 		goto out;
@@ -78,10 +108,14 @@ static int run(const struct cli_args *args)
 	if (rc) {
 		/* a closed stdout ends quietly (see main); anything else is
 		   the library's error */
-		if (!(out == stdout && ferror(stdout) && errno == EPIPE))
-			rc = cli_fail(rc);
-		else
+		if (out == stdout && ferror(stdout) && write_errno == EPIPE)
 			rc = 0;
+		else if (ferror(out))
+			rc = cli_failf(FCDB_EIO, "cannot write to %s: %s",
+			               out == stdout ? "standard output" : output,
+			               strerror(write_errno));
+		else
+			rc = cli_fail(rc);
 		goto out;
 	}
 	if (out != stdout) {

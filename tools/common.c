@@ -41,8 +41,16 @@ static void put_line_text(const char *s)
 		fputc(*s == '\n' || *s == '\r' ? ' ' : *s, stderr);
 }
 
+static int error_printed;
+
+int cli_error_printed(void)
+{
+	return error_printed;
+}
+
 static void error_line(const char *word, const char *field, const char *msg)
 {
+	error_printed = 1;
 	fputs("fcdb: ", stderr);
 	fputs(word, stderr);
 	fputs(": ", stderr);
@@ -85,6 +93,7 @@ int cli_usage(const struct cli_command *cmd, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	error_printed = 1;
 	fputs("fcdb: UsageError: ", stderr);
 	put_line_text(msg);
 	if (cmd)

@@ -145,6 +145,8 @@ static int finish(int status)
 		return status;
 	if (errno == EPIPE || stdout_reader_gone())
 		return status;
+	if (status && cli_error_printed())
+		return status; /* the command already said why: one line */
 	cli_failf(FCDB_EIO, "cannot write to standard output: %s",
 	          errno ? strerror(errno) : "write error");
 	return status ? status : CLI_EXIT_FAILURE;

@@ -155,6 +155,33 @@ test_export_closed_stdout() {
 	[ ! -s err ] || fail "closed stdout printed: $(cat err)"
 }
 
+# -o replaces its FILE by rename(2): a link, FIFO or device is refused
+# and left alone; a failing stdout is one error line.
+test_export_output_checks() {
+	seeded_store
+	echo kept >target
+	ln -s target link
+	run export -o link
+	expect_error 1 IOError "link is a symbolic link"
+	[ -L link ] && [ "$(cat target)" = kept ] || fail "link replaced"
+	mkfifo fifo || fail "mkfifo"
+	run export -o fifo
+	expect_error 1 IOError "fifo is a FIFO"
+	[ -p fifo ] || fail "FIFO replaced"
+	run export -o /dev/null
+	expect_error 1 IOError "/dev/null is a device"
+	[ -c /dev/null ] || fail "/dev/null replaced"
+	run export -o ""
+	expect_usage
+	[ -z "$(ls | grep '\.tmp-')" ] || fail "temporary files left: $(ls)"
+	# more than stdio's buffer, so the library's write fails first
+	many_functions 100 | fcdb import - >/dev/null || fail "import"
+	$FCDB export >/dev/full 2>err
+	[ $? -eq 1 ] || fail "export to /dev/full: $(cat err)"
+	[ "$(wc -l <err)" -eq 1 ] || fail "not one error line: $(cat err)"
+	has err "fcdb: IOError: cannot write to standard output: No space left on device"
+}
+
 test_export_readonly_missing_store() {
 	run --db nowhere.fcdb export
 	expect_error 1 IOError nowhere.fcdb
@@ -200,4 +227,5 @@ test_progress_on_terminal_only() {
 run_tests test_round_trip_ndjson_and_json test_export_to_file \
 	test_import_from_pipe_and_shapes test_import_modes \
 	test_import_refusals test_export_closed_stdout \
-	test_export_readonly_missing_store test_progress_on_terminal_only
+	test_export_readonly_missing_store test_progress_on_terminal_only \
+	test_export_output_checks
