@@ -361,11 +361,11 @@ int fcdb_open(fcdb **out, const char *path, const fcdb_options *opts)
 		                       "fcdb_options_init)", opts->version);
 	if (opts->region && !valid_region(opts->region))
 		return fcdb__error_set(FCDB_EINVAL, "region", 0,
-		                       "region \"%.64s\" must be lower-case "
+		                       "region: \"%.64s\" must be lower-case "
 		                       "letters, digits and -", opts->region);
 	if (opts->account_id && !valid_account(opts->account_id))
 		return fcdb__error_set(FCDB_EINVAL, "accountId", 0,
-		                       "account id \"%.64s\" must be digits",
+		                       "accountId: \"%.64s\" must be digits",
 		                       opts->account_id);
 	if (stat(path, &st) != 0) {
 		if (errno != ENOENT)
@@ -413,14 +413,14 @@ int fcdb_open(fcdb **out, const char *path, const fcdb_options *opts)
 		goto fail;
 	if (opts->region && strcmp(opts->region, db->region) != 0) {
 		rc = fcdb__error_set(FCDB_EINVAL, "region", 0,
-		                     "the store at %s belongs to region %s, "
-		                     "not %s", path, db->region, opts->region);
+		                     "region: the store at %s belongs to region "
+		                     "%s, not %s", path, db->region, opts->region);
 		goto fail;
 	}
 	if (opts->account_id && strcmp(opts->account_id, db->account) != 0) {
 		rc = fcdb__error_set(FCDB_EINVAL, "accountId", 0,
-		                     "the store at %s belongs to account %s, "
-		                     "not %s", path, db->account,
+		                     "accountId: the store at %s belongs to "
+		                     "account %s, not %s", path, db->account,
 		                     opts->account_id);
 		goto fail;
 	}

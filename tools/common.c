@@ -118,6 +118,24 @@ static int find_option(const struct cli_option *opts, const char *name,
 	return -1;
 }
 
+/* The usage error for a missing positional argument names it: the
+   (n+1)-th upper-case word of the synopsis, NAME in "delete NAME". */
+static int missing_argument(const struct cli_command *cmd, int n)
+{
+	const char *s = cmd->synopsis;
+	size_t len, word;
+
+	while (*s) {
+		s += strspn(s, " ");
+		len = strcspn(s, " ");
+		word = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_");
+		if (word && (word == len || s[word] == '|') && n-- == 0)
+			return cli_usage(cmd, "missing %.*s", (int)len, s);
+		s += len;
+	}
+	return cli_usage(cmd, "missing argument");
+}
+
 int cli_args_parse(struct cli_args *a, int argc, char **argv)
 {
 	const struct cli_command *cmd = a->cmd;
@@ -186,7 +204,7 @@ int cli_args_parse(struct cli_args *a, int argc, char **argv)
 		a->opt[k] = value;
 	}
 	if (!a->help && a->npos < cmd->min_args)
-		return cli_usage(cmd, "missing argument");
+		return missing_argument(cmd, a->npos);
 	return 0;
 }
 
@@ -207,10 +225,11 @@ int cli_parse_u64(const struct cli_args *args, const char *what,
 	*out = 0;
 	errno = 0;
 	v = strtoull(text, &end, 10);
-	if (text[0] < '0' || text[0] > '9' || *end || errno)
+	if (text[0] < '0' || text[0] > '9' || *end ||
+	    (errno && errno != ERANGE))
 		return cli_usage(args->cmd, "%s wants a whole number, not "
 		                 "\"%s\"", what, text);
-	if (v < min || v > max)
+	if (errno == ERANGE || v < min || v > max)
 		return cli_usage(args->cmd, "%s wants a number from %llu to "
 		                 "%llu, not %s", what, (unsigned long long)min,
 		                 (unsigned long long)max, text);

@@ -16,14 +16,14 @@ test_init() {
 	has out '"functionArn": "acs:fc:cn-shanghai:123456789:functions/hello-python"'
 	snapshot before
 	run --db ship.fcdb init --region cn-beijing
-	expect_error 3 InvalidArgument region cn-shanghai cn-beijing
+	expect_error 3 InvalidArgument "InvalidArgument: region: " cn-shanghai cn-beijing
 	run --db ship.fcdb init --account-id 42
-	expect_error 3 InvalidArgument accountId
+	expect_error 3 InvalidArgument "InvalidArgument: accountId: "
 	expect_unchanged before
 	run --db new.fcdb init --region Not_A_Region
-	expect_error 3 InvalidArgument region
+	expect_error 3 InvalidArgument "InvalidArgument: region: "
 	run --db new.fcdb init --account-id 12ab
-	expect_error 3 InvalidArgument
+	expect_error 3 InvalidArgument "InvalidArgument: accountId: "
 	[ ! -e new.fcdb ] || fail "a refused init created a store"
 	run init
 	expect_ok

@@ -109,7 +109,16 @@ test_usage_errors() {
 	has err 'unexpected argument "b"'
 	run set-state onlyname
 	expect_usage
-	has err "missing argument"
+	has err "missing STATE;"
+	run set-update-status
+	expect_usage
+	has err "missing NAME;"
+	run checksum
+	expect_usage
+	has err "missing FILE|-;"
+	run list --limit 99999999999999999999999
+	expect_usage
+	has err "--limit wants a number from"
 	run update
 	expect_usage
 	run delete
