@@ -136,10 +136,46 @@ static int missing_argument(const struct cli_command *cmd, int n)
 	return cli_usage(cmd, "missing argument");
 }
 
+/* Does the command line ask for help (-h or --help as an option, not as
+   an option's value or after "--")?  Then help wins over any other
+   problem of the line, wherever it stands. */
+static int wants_help(const struct cli_command *cmd, int argc, char **argv)
+{
+	int i, k;
+
+	for (i = 0; i < argc; i++) {
+		const char *s = argv[i];
+
+		if (strcmp(s, "--") == 0)
+			return 0;
+		if (strcmp(s, "-h") == 0 || strcmp(s, "--help") == 0)
+			return 1;
+		if (s[0] != '-' || s[1] == '\0' || strchr(s, '='))
+			continue;
+		if (s[1] != '-') {
+			for (k = 0; cmd->options && cmd->options[k].name; k++)
+				if (cmd->options[k].letter == s[1] && s[2] == '\0')
+					break;
+		} else {
+			k = find_option(cmd->options, s + 2, strlen(s + 2));
+		}
+		if (strcmp(s, "--db") == 0 ||
+		    (k >= 0 && cmd->options && cmd->options[k].name &&
+		     cmd->options[k].arg))
+			i++; /* its value */
+	}
+	return 0;
+}
+
 int cli_args_parse(struct cli_args *a, int argc, char **argv)
 {
 	const struct cli_command *cmd = a->cmd;
 	int i, k, only_args = 0;
+
+	if (wants_help(cmd, argc, argv)) {
+		a->help = 1;
+		return 0;
+	}
 
 	for (i = 0; i < argc; i++) {
 		const char *s = argv[i], *name, *eq, *value;

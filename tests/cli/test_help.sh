@@ -66,6 +66,19 @@ test_help_needs_nothing() {
 	has out "usage: fcdb [--db PATH] update NAME"
 	[ ! -e /nonexistent/dir ] || fail "help touched the file system"
 	[ ! -e "$FCDB_PATH" ] || fail "help created a store"
+	# wherever it stands, over a bad option or value too
+	for line in "get --help --bogus" "get --bogus --help" \
+		"list --limit abc --help" "delete -h"; do
+		# shellcheck disable=SC2086 # $line is words
+		run $line
+		expect_ok
+		has out "usage: fcdb [--db PATH] ${line%% *}"
+	done
+	# but not as an option's value, nor after --
+	run set-state --reason -h
+	expect_usage
+	run get -- --help
+	expect_error 1 IOError
 }
 
 # The version is the header's: FCDB_VERSION_STRING in include/fcdb.h.
