@@ -358,6 +358,29 @@ static int check_file_size(fcdb__store *s)
 	return FCDB_OK;
 }
 
+/*
+ * An empty file that a writable open is about to make a store becomes
+ * private first, like a store created from nothing (records hold
+ * credentials).  Before LMDB writes a byte: if it cannot be made
+ * private, the open is refused and the file stays empty.
+ */
+static int make_private_if_empty(const char *path)
+{
+	struct stat st;
+	int fd, rc = FCDB_OK;
+
+	fd = open(path, O_RDWR | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return FCDB_OK; /* missing or not ours: mdb_env_open says */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0 &&
+	    (st.st_mode & 077) && fchmod(fd, 0600) != 0)
+		rc = fcdb__error_set(FCDB_EIO, NULL, errno, "cannot make the "
+		                     "empty file %s a private store (mode "
+		                     "0600): %s", path, strerror(errno));
+	close(fd);
+	return rc;
+}
+
 static int store_open_new(fcdb__store **out, const char *path,
                           unsigned flags, uint64_t map_size,
                           unsigned max_readers)
@@ -366,9 +389,8 @@ static int store_open_new(fcdb__store **out, const char *path,
 	char lock[4096 + 8] = "";
 	int had_lock = 1;
 	unsigned eflags = MDB_NOSUBDIR | MDB_NOTLS;
-	struct stat fst;
 	fcdb__store *s;
-	int rc, dead, was_empty, fd;
+	int rc, dead;
 
 	*out = NULL;
 	s = calloc(1, sizeof(*s));
@@ -407,8 +429,11 @@ static int store_open_new(fcdb__store **out, const char *path,
 	}
 	snprintf(lock, sizeof(lock), "%s-lock", path);
 	had_lock = access(lock, F_OK) == 0;
-	was_empty = !(flags & FCDB__STORE_READONLY) && stat(path, &fst) == 0 &&
-	            S_ISREG(fst.st_mode) && fst.st_size == 0;
+	if (!(flags & FCDB__STORE_READONLY)) {
+		rc = make_private_if_empty(path);
+		if (rc)
+			goto fail;
+	}
 	rc = mdb_env_open(s->env, path, eflags, 0600);
 	if (rc) {
 		if (rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH)
@@ -419,15 +444,6 @@ static int store_open_new(fcdb__store **out, const char *path,
 			rc = fcdb__error_set(rc == ENOMEM ? FCDB_ENOMEM : FCDB_EIO,
 			                     NULL, rc, "cannot open %s: %s", path,
 			                     mdb_strerror(rc));
-		goto fail;
-	}
-	/* An empty file that this open made a store is private like a
-	   store created from nothing: records hold credentials. */
-	if (was_empty && (fst.st_mode & 077) &&
-	    (mdb_env_get_fd(s->env, &fd) || fchmod(fd, 0600) != 0)) {
-		rc = fcdb__error_set(FCDB_EIO, NULL, errno, "cannot make %s "
-		                     "private (mode 0600): %s", path,
-		                     strerror(errno));
 		goto fail;
 	}
 	rc = check_file_size(s);
