@@ -39,7 +39,8 @@ MANPAGE  = tools/fcdb.1
 
 UNIT_TESTS = $(patsubst tests/unit_%.c,tests/bin/unit_%,$(wildcard tests/unit_*.c))
 API_TESTS  = $(patsubst tests/api_%.c,tests/bin/api_%,$(wildcard tests/api_*.c))
-TEST_BINS  = $(UNIT_TESTS) $(API_TESTS) tests/bin/readme_example
+TEST_BINS  = $(UNIT_TESTS) $(API_TESTS) tests/bin/readme_example \
+  tests/bin/link_race.so
 CLI_TESTS  = $(sort $(wildcard tests/cli/test_*.sh))
 # Reliability suites (issue 6): quick variants in make test, full in make stress.
 STRESS_TESTS = $(patsubst tests/stress/%.c,tests/bin/stress_%,$(wildcard tests/stress/*.c))
@@ -244,6 +245,10 @@ tests/readme_example.c: README.md tests/extract-example.sh
 tests/bin/readme_example: tests/readme_example.c $(SHARED) | tests/bin
 	$(CC) -std=c99 -Wall -Wextra -Werror -Iinclude $(ALL_LDFLAGS) -o $@ $< \
 	  -Lsrc -lfcdb -Wl,-rpath,'$$ORIGIN/../../src'
+
+# A link(2) that loses a race on purpose (test_write.sh preloads it).
+tests/bin/link_race.so: tests/cli/link_race.c | tests/bin
+	$(CC) -std=c11 -Wall -Wextra -Werror -shared -fPIC -o $@ $< -ldl
 
 # fcdb.h must stand alone as strict C99.
 check-header:

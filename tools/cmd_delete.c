@@ -21,7 +21,7 @@ static int run(const struct cli_args *args)
 		if (rc)
 			return rc;
 	}
-	rc = cli_open(&db, args, 0);
+	rc = cli_open(&db, args, FCDB_OPEN_NOCREATE);
 	if (rc)
 		goto out;
 	rc = fcdb_function_delete(db, args->pos[0], &wo);

@@ -65,6 +65,7 @@ static int run(const struct cli_args *args)
 	fcdb_import_report rep;
 	struct cli_progress prog;
 	struct cli_json w;
+	struct cli_new_store ns = { "" };
 	FILE *in = NULL;
 	fcdb *db = NULL;
 	int rc;
@@ -79,10 +80,8 @@ static int run(const struct cli_args *args)
 	else
 		return cli_usage(args->cmd, "--mode is create, upsert or "
 		                 "replace, not \"%s\"", mode);
-	if (cli_opt(args, "dry-run")) {
+	if (cli_opt(args, "dry-run"))
 		io.flags |= FCDB_IMPORT_DRY_RUN;
-		cli_discard_new_store(); /* a dry run writes nothing */
-	}
 	if (cli_opt(args, "lenient"))
 		io.flags |= FCDB_IMPORT_LENIENT;
 	/* The clock starts before a pipe is spooled: the user waits for
@@ -94,7 +93,7 @@ static int run(const struct cli_args *args)
 		return cli_failf(FCDB_EIO, "cannot read %s: %s",
 		                 strcmp(file, "-") ? file : "standard input",
 		                 strerror(errno));
-	rc = cli_open(&db, args, 0);
+	rc = cli_open_create(&db, args, &ns);
 	if (rc)
 		goto out;
 	io.rewind = rewind_in;
@@ -105,6 +104,12 @@ static int run(const struct cli_args *args)
 	if (rc) {
 		rc = cli_fail(rc);
 		goto out;
+	}
+	/* a dry run on a missing store leaves none: ns is dropped below */
+	if (!(io.flags & FCDB_IMPORT_DRY_RUN)) {
+		rc = cli_new_store_publish(&db, args, &ns);
+		if (rc)
+			goto out;
 	}
 	cli_json_init(&w, stdout);
 	cli_json_open(&w, NULL, '{');
@@ -122,6 +127,7 @@ out:
 	if (in && in != stdin)
 		fclose(in);
 	fcdb_close(db);
+	cli_new_store_drop(&ns);
 	return rc;
 }
 

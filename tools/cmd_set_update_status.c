@@ -29,7 +29,7 @@ static int run(const struct cli_args *args)
 		return cli_failf(FCDB_EINVAL, "lastUpdateStatus: \"%s\" is not "
 		                 "InProgress, Successful or Failed",
 		                 args->pos[1]);
-	rc = cli_open(&db, args, 0);
+	rc = cli_open(&db, args, FCDB_OPEN_NOCREATE);
 	if (rc)
 		goto out;
 	rc = fcdb_function_set_update_status(db, &fn, args->pos[0], status,

@@ -41,7 +41,7 @@ static int run(const struct cli_args *args)
 	if (rc == 0 && zip)
 		rc = cli_read_file(zip, "code package", &code, &code_len);
 	if (rc == 0)
-		rc = cli_open(&db, args, 0);
+		rc = cli_open(&db, args, FCDB_OPEN_NOCREATE);
 	if (rc)
 		goto out;
 	if (code) {

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -304,89 +305,121 @@ void cli_print_help(FILE *out, const struct cli_command *cmd)
 
 /* ---- the store and input ---- */
 
-/* The store this run created, if any, and whether to drop it at the end
-   even when the command succeeds (a dry run). */
-static const char *new_store;
-static int new_store_discard;
-static int new_store_was_file; /* an empty file was there: truncate it */
-static int new_store_had_lock;
-
-static int lock_path(char *buf, size_t size, const char *path)
-{
-	return snprintf(buf, size, "%s-lock", path) < (int)size;
-}
-
-/* A file that does not exist or is empty: opening it for writing makes
-   the store. */
-static int store_missing(const char *path, int *was_file)
-{
-	struct stat st;
-
-	*was_file = 0;
-	if (stat(path, &st) != 0)
-		return errno == ENOENT;
-	*was_file = 1;
-	return st.st_size == 0;
-}
-
 int cli_open(fcdb **out, const struct cli_args *args, unsigned int flags)
 {
 	fcdb_options opts;
-	char lock[4096 + 8];
-	int missing, was_file, had_lock, rc;
+	int rc;
 
-	missing = !(flags & FCDB_OPEN_READONLY) &&
-	          store_missing(args->db_path, &was_file);
-	had_lock = lock_path(lock, sizeof(lock), args->db_path) &&
-	           access(lock, F_OK) == 0;
 	fcdb_options_init(&opts);
 	opts.flags = flags;
 	rc = fcdb_open(out, args->db_path, &opts);
-	if (rc)
-		return cli_fail(rc);
-	if (missing) {
-		new_store = args->db_path;
-		new_store_was_file = was_file;
-		new_store_had_lock = had_lock;
+	return rc ? cli_fail(rc) : 0;
+}
+
+/* fsync the directory holding path, so that a new name in it survives
+   a power loss. */
+static int sync_dir_of(const char *path)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	int fd, rc;
+
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+static void lock_of(char *buf, size_t size, const char *path)
+{
+	snprintf(buf, size, "%s-lock", path);
+}
+
+int cli_open_create(fcdb **out, const struct cli_args *args,
+                    struct cli_new_store *ns)
+{
+	const char *path = args->db_path;
+	fcdb_options opts;
+	struct stat st;
+	int fd, rc;
+
+	ns->tmp[0] = '\0';
+	if (lstat(path, &st) == 0 || errno != ENOENT)
+		return cli_open(out, args, 0); /* there: open it in place */
+	if ((size_t)snprintf(ns->tmp, sizeof(ns->tmp), "%s.new-XXXXXX", path)
+	    >= sizeof(ns->tmp)) {
+		ns->tmp[0] = '\0';
+		return cli_failf(FCDB_EIO, "the store path is too long");
 	}
+	fd = mkstemp(ns->tmp); /* an empty file of mode 0600 */
+	if (fd < 0) {
+		rc = errno;
+		ns->tmp[0] = '\0';
+		return cli_failf(FCDB_EIO, "cannot create a store beside %s: %s",
+		                 path, strerror(rc));
+	}
+	close(fd);
+	fcdb_options_init(&opts);
+	rc = fcdb_open(out, ns->tmp, &opts);
+	if (rc) {
+		rc = cli_fail(rc);
+		cli_new_store_drop(ns);
+	}
+	return rc;
+}
+
+int cli_new_store_publish(fcdb **db, const struct cli_args *args,
+                          struct cli_new_store *ns)
+{
+	int rc;
+
+	if (!ns->tmp[0])
+		return 0;
+	fcdb_close(*db);
+	*db = NULL;
+	/* link(2) never replaces: a store another process made at the path
+	   while this command ran stays as it is */
+	rc = link(ns->tmp, args->db_path) == 0 ? 0 : errno;
+	if (rc == EPERM || rc == ENOTSUP || rc == EOPNOTSUPP) /* no hard links */
+		rc = renameat2(AT_FDCWD, ns->tmp, AT_FDCWD, args->db_path,
+		               RENAME_NOREPLACE) == 0 ? 0 : errno;
+	if (rc == EEXIST) {
+		cli_new_store_drop(ns);
+		return cli_failf(FCDB_EIO, "%s was created by another process "
+		                 "while this command ran; nothing was written to "
+		                 "it: run the command again", args->db_path);
+	}
+	if (rc) {
+		cli_new_store_drop(ns);
+		return cli_failf(FCDB_EIO, "cannot create %s: %s", args->db_path,
+		                 strerror(rc));
+	}
+	cli_new_store_drop(ns); /* the temporary name and its lock file */
+	/* the new name is durable like the commit in it */
+	if (sync_dir_of(args->db_path) != 0)
+		return cli_failf(FCDB_EIO, "cannot sync the directory of %s: %s",
+		                 args->db_path, strerror(errno));
 	return 0;
 }
 
-void cli_discard_new_store(void)
+void cli_new_store_drop(struct cli_new_store *ns)
 {
-	new_store_discard = 1;
-}
+	char lock[sizeof(ns->tmp) + 8];
 
-void cli_end_new_store(int status)
-{
-	fcdb_options opts;
-	char lock[4096 + 8];
-	uint64_t revision = 1;
-	fcdb *db = NULL;
-
-	if (!new_store || (status == 0 && !new_store_discard))
+	if (!ns->tmp[0])
 		return;
-	fcdb_options_init(&opts);
-	opts.flags = FCDB_OPEN_READONLY;
-	if (fcdb_open(&db, new_store, &opts) == 0)
-		fcdb_revision(db, &revision);
-	fcdb_close(db);
-	/* Not one function was ever written to it: the store this run made
-	   goes, so a mistyped --db or a refused first command leaves nothing
-	   behind (a later init may then choose the region).  Another process
-	   that opened the brand-new store in the instant between this check
-	   and the unlink would lose it; the window is this run's own store
-	   only. */
-	if (revision != 0)
-		return;
-	if (new_store_was_file) {
-		if (truncate(new_store, 0) != 0)
-			return;
-	} else if (unlink(new_store) != 0) {
-		return;
-	}
-	if (!new_store_had_lock && lock_path(lock, sizeof(lock), new_store))
-		unlink(lock);
+	unlink(ns->tmp);
+	lock_of(lock, sizeof(lock), ns->tmp);
+	unlink(lock);
+	ns->tmp[0] = '\0';
 }
 
 int cli_read_file(const char *path, const char *what, char **out,

@@ -129,22 +129,34 @@ void cli_print_help(FILE *out, const struct cli_command *cmd);
 /*
  * cli_open: open the store args->db_path with `flags` (FCDB_OPEN_*).
  * Inspection commands pass FCDB_OPEN_READONLY and never create a store;
- * write commands pass 0 and create a missing one with the default region
- * and account.  On success *out is OWNED (fcdb_close).  On failure prints
+ * commands that change an existing function pass FCDB_OPEN_NOCREATE (a
+ * missing store is an IOError, not a new empty store); create and import
+ * use cli_open_create.  On success *out is OWNED (fcdb_close).  On failure prints
  * the error and returns its exit status.
  */
 int cli_open(fcdb **out, const struct cli_args *args, unsigned int flags);
 
 /*
- * A write command creates a missing store (or one that is an empty file).
- * When the command then fails, or succeeds but asked for it with
- * cli_discard_new_store (import --dry-run), cli_end_new_store removes
- * that store again if no function was ever written to it: a refused
- * command leaves the file system as it found it.  main calls
- * cli_end_new_store with the command's exit status.
+ * cli_open_create: open the store for a command that creates a missing
+ * one (create, import).  A store that is there, or an empty file, is
+ * opened in place.  A missing one is made under a temporary name beside
+ * the path (ns->tmp), so that a refused command or a dry run leaves
+ * nothing behind: cli_new_store_publish closes *db and links the new
+ * store into place when the command has succeeded, never over a store
+ * another process made there meanwhile (then an IOError, and nothing of
+ * this command's is kept); cli_new_store_drop removes it (call it on
+ * every path after fcdb_close; a no-op once published or when the store
+ * was there).  Both print their error and return its exit status.
  */
-void cli_discard_new_store(void);
-void cli_end_new_store(int status);
+struct cli_new_store {
+	char tmp[4096 + 32]; /* "" when there is no new store */
+};
+
+int cli_open_create(fcdb **out, const struct cli_args *args,
+                    struct cli_new_store *ns);
+int cli_new_store_publish(fcdb **db, const struct cli_args *args,
+                          struct cli_new_store *ns);
+void cli_new_store_drop(struct cli_new_store *ns);
 
 /*
  * cli_read_file: read a whole file, or standard input when path is "-",

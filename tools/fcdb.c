@@ -78,10 +78,12 @@ static void print_overview(FILE *out)
 	      CLI_DEFAULT_DB ".\n"
 	      "get, list, export, stats, check and backup open it read-only "
 	      "and never\n"
-	      "create it; init, create, update, delete, set-state, "
-	      "set-update-status and\n"
-	      "import create a missing store (region cn-hangzhou, account\n"
-	      "1000000000000000), and remove it again if they are refused.\n"
+	      "create it.  init, create and import create a missing store "
+	      "(region\n"
+	      "cn-hangzhou, account 1000000000000000); a refused create or "
+	      "import\n"
+	      "leaves none.  update, delete, set-state and set-update-status "
+	      "need one.\n"
 	      "\n"
 	      "Output is JSON on stdout.  An error is one line on stderr,\n"
 	      "\"fcdb: <Code>: <message>\", and the exit status says which "
@@ -201,7 +203,5 @@ int main(int argc, char **argv)
 		cli_print_help(stdout, cmd);
 		return finish(0);
 	}
-	rc = finish(cmd->run(&args));
-	cli_end_new_store(rc);
-	return rc;
+	return finish(cmd->run(&args));
 }

@@ -55,9 +55,9 @@ test_modes_under_umask_000() {
 	run --db other.fcdb create box.json
 	expect_ok
 	mode_is_0600 other.fcdb
-	mode_is_0600 other.fcdb-lock
 	run --db other.fcdb backup copy.fcdb
 	expect_ok
+	mode_is_0600 other.fcdb-lock
 	mode_is_0600 copy.fcdb
 	run --db other.fcdb export -o export.ndjson
 	expect_ok
