@@ -11,6 +11,7 @@ static int run(const struct cli_args *args)
 	const char *if_revision = cli_opt(args, "if-revision");
 	fcdb_write_options wo;
 	struct cli_json w;
+	struct cli_new_store ns = { "" };
 	fcdb *db = NULL;
 	int rc;
 
@@ -21,7 +22,7 @@ static int run(const struct cli_args *args)
 		if (rc)
 			return rc;
 	}
-	rc = cli_open(&db, args, FCDB_OPEN_NOCREATE);
+	rc = cli_open_create(&db, args, &ns);
 	if (rc)
 		goto out;
 	rc = fcdb_function_delete(db, args->pos[0], &wo);
@@ -29,6 +30,9 @@ static int run(const struct cli_args *args)
 		rc = cli_fail(rc);
 		goto out;
 	}
+	rc = cli_new_store_publish(&db, args, &ns);
+	if (rc)
+		goto out;
 	cli_json_init(&w, stdout);
 	cli_json_open(&w, NULL, '{');
 	cli_json_str(&w, "functionName", args->pos[0]);
@@ -37,6 +41,7 @@ static int run(const struct cli_args *args)
 	cli_json_end(&w);
 out:
 	fcdb_close(db);
+	cli_new_store_drop(&ns);
 	return rc;
 }
 

@@ -15,6 +15,7 @@ static int run(const struct cli_args *args)
 	fcdb_write_options wo;
 	fcdb_function *fn = NULL;
 	fcdb_state state;
+	struct cli_new_store ns = { "" };
 	fcdb *db = NULL;
 	int rc;
 
@@ -28,7 +29,7 @@ static int run(const struct cli_args *args)
 	if (fcdb_state_parse(&state, args->pos[1]) != 0)
 		return cli_failf(FCDB_EINVAL, "state: \"%s\" is not Pending, "
 		                 "Active, Inactive or Failed", args->pos[1]);
-	rc = cli_open(&db, args, FCDB_OPEN_NOCREATE);
+	rc = cli_open_create(&db, args, &ns);
 	if (rc)
 		goto out;
 	rc = fcdb_function_set_state(db, &fn, args->pos[0], state,
@@ -38,10 +39,13 @@ static int run(const struct cli_args *args)
 		rc = cli_fail(rc);
 		goto out;
 	}
-	rc = cli_print_function(fn, cli_function_flags(args));
+	rc = cli_new_store_publish(&db, args, &ns);
+	if (rc == 0)
+		rc = cli_print_function(fn, cli_function_flags(args));
 out:
 	fcdb_function_free(fn);
 	fcdb_close(db);
+	cli_new_store_drop(&ns);
 	return rc;
 }
 

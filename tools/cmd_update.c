@@ -22,6 +22,7 @@ static int run(const struct cli_args *args)
 	fcdb_function *fn = NULL;
 	char *json = NULL, *code = NULL;
 	size_t len = 0, code_len = 0;
+	struct cli_new_store ns = { "" };
 	fcdb *db = NULL;
 	int rc;
 
@@ -41,7 +42,7 @@ static int run(const struct cli_args *args)
 	if (rc == 0 && zip)
 		rc = cli_read_file(zip, "code package", &code, &code_len);
 	if (rc == 0)
-		rc = cli_open(&db, args, FCDB_OPEN_NOCREATE);
+		rc = cli_open_create(&db, args, &ns);
 	if (rc)
 		goto out;
 	if (code) {
@@ -53,10 +54,13 @@ static int run(const struct cli_args *args)
 		rc = cli_fail(rc);
 		goto out;
 	}
-	rc = cli_print_function(fn, cli_function_flags(args));
+	rc = cli_new_store_publish(&db, args, &ns);
+	if (rc == 0)
+		rc = cli_print_function(fn, cli_function_flags(args));
 out:
 	fcdb_function_free(fn);
 	fcdb_close(db);
+	cli_new_store_drop(&ns);
 	free(code);
 	free(json);
 	return rc;

@@ -129,11 +129,9 @@ test_set_state() {
 	[ "$(field out stateReasonCode)" = Restoring ] || fail "restoring"
 }
 
-# Only init, create and import make a missing store, and a refused
-# create or import, or a dry run, leaves none behind (a mistyped --db
-# must not make one with the default region that a later init then
-# refuses).  The commands that change an existing function find no
-# store: an IOError, and still no file.
+# Write commands create a missing store, but a refused one, or a dry
+# run, leaves none behind (a mistyped --db must not make one with the
+# default region that a later init then refuses).
 test_refused_command_leaves_no_store() {
 	printf '{"functionName":"a","runtime":"python3.10","handler":"i.h","codeChecksum":"1","codeSize":3}\n' >ok.ndjson
 	printf '{}' >upd.json
@@ -141,7 +139,7 @@ test_refused_command_leaves_no_store() {
 		"set-update-status nosuch Successful" "update nosuch upd.json"; do
 		# shellcheck disable=SC2086 # $cmd is words
 		run --db new.fcdb $cmd
-		expect_error 1 IOError "no store at new.fcdb"
+		expect_error 4 FunctionNotFound nosuch
 	done
 	for cmd in "create $DATA/invalid/missing-name.json" \
 		"import $DATA/import/seed-example-function.json" \
