@@ -54,7 +54,10 @@
  *   need a local filesystem with working mmap and POSIX semantics.
  * - A store is two files: PATH (the data) and PATH-lock (reader table and
  *   writer lock).  Both are created with mode 0600 because records hold
- *   credentials.  Copy a live store with fcdb_backup, never with cp(1).
+ *   credentials (an empty file given as PATH is made 0600 before it
+ *   becomes a store).  Symbolic links are followed: PATH-lock sits beside
+ *   the real file, so every name of a store shares one lock.  Copy a
+ *   live store with fcdb_backup, never with cp(1).
  * - A process killed while it holds a read transaction leaves a stale
  *   reader slot; fcdb_open clears such slots (mdb_reader_check).
  * - The map grows on demand (doubling) when a write finds it full, and a

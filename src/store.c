@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <lmdb.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -362,23 +363,95 @@ static int check_file_size(fcdb__store *s)
  * An empty file that a writable open is about to make a store becomes
  * private first, like a store created from nothing (records hold
  * credentials).  Before LMDB writes a byte: if it cannot be made
- * private, the open is refused and the file stays empty.
+ * private, the open is refused and the file stays empty.  *was gets the
+ * file as it was when its mode changed (st_mode 0 when it did not), so
+ * that a failed open can give the mode back.
  */
-static int make_private_if_empty(const char *path)
+static int make_private_if_empty(const char *path, struct stat *was)
 {
 	struct stat st;
 	int fd, rc = FCDB_OK;
 
+	memset(was, 0, sizeof(*was));
 	fd = open(path, O_RDWR | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return FCDB_OK; /* missing or not ours: mdb_env_open says */
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0 &&
-	    (st.st_mode & 077) && fchmod(fd, 0600) != 0)
-		rc = fcdb__error_set(FCDB_EIO, NULL, errno, "cannot make the "
-		                     "empty file %s a private store (mode "
-		                     "0600): %s", path, strerror(errno));
+	    (st.st_mode & 077)) {
+		if (fchmod(fd, 0600) == 0)
+			*was = st;
+		else
+			rc = fcdb__error_set(FCDB_EIO, NULL, errno, "cannot make "
+			                     "the empty file %s a private store "
+			                     "(mode 0600): %s", path,
+			                     strerror(errno));
+	}
 	close(fd);
 	return rc;
+}
+
+/* A refused open gives an empty file the mode it had. */
+static void restore_mode(const char *path, const struct stat *was)
+{
+	struct stat now;
+
+	if (was->st_mode && stat(path, &now) == 0 && now.st_size == 0 &&
+	    now.st_dev == was->st_dev && now.st_ino == was->st_ino)
+		chmod(path, was->st_mode & 07777);
+}
+
+/*
+ * The file LMDB opens for `path`, with symbolic links followed, so that
+ * every name of one store shares one lock file (the real file's -lock):
+ * two lock files for one data file would let two writers in at once.
+ * A missing file resolves through its directory; a link to a missing
+ * file, to its target.  Falls back to `path` as given.
+ */
+static void resolve_store_path(const char *path, char *out, size_t size)
+{
+	char cur[PATH_MAX], next[PATH_MAX], target[PATH_MAX], dir[PATH_MAX];
+	const char *slash, *base;
+	ssize_t n;
+	int hops;
+
+	snprintf(out, size, "%s", path);
+	if (strlen(path) >= sizeof(cur))
+		return;
+	snprintf(cur, sizeof(cur), "%s", path);
+	for (hops = 0; hops < 40; hops++) {
+		if (realpath(cur, dir)) {
+			snprintf(out, size, "%s", dir);
+			return;
+		}
+		n = readlink(cur, target, sizeof(target) - 1);
+		if (n < 0)
+			break; /* not a link: a missing file */
+		target[n] = '\0';
+		slash = strrchr(cur, '/');
+		if (target[0] == '/' || !slash)
+			snprintf(next, sizeof(next), "%s", target);
+		else if (snprintf(next, sizeof(next), "%.*s/%s",
+		                  (int)(slash - cur), cur, target) >=
+		         (int)sizeof(next))
+			return;
+		memcpy(cur, next, sizeof(cur));
+	}
+	/* missing: its directory resolved, its own name kept */
+	slash = strrchr(cur, '/');
+	if (!slash) {
+		base = cur;
+		snprintf(next, sizeof(next), ".");
+	} else {
+		base = slash + 1;
+		snprintf(next, sizeof(next), "%.*s",
+		         slash == cur ? 1 : (int)(slash - cur), cur);
+	}
+	if (!*base || !realpath(next, dir))
+		return;
+	if (snprintf(next, sizeof(next), "%s%s%s", dir,
+	             dir[strlen(dir) - 1] == '/' ? "" : "/", base) <
+	    (int)sizeof(next))
+		snprintf(out, size, "%s", next);
 }
 
 static int store_open_new(fcdb__store **out, const char *path,
@@ -386,7 +459,8 @@ static int store_open_new(fcdb__store **out, const char *path,
                           unsigned max_readers)
 {
 	pthread_rwlockattr_t attr;
-	char lock[4096 + 8] = "";
+	char lock[PATH_MAX + 8] = "", real[PATH_MAX];
+	struct stat was = { 0 };
 	int had_lock = 1;
 	unsigned eflags = MDB_NOSUBDIR | MDB_NOTLS;
 	fcdb__store *s;
@@ -422,19 +496,20 @@ static int store_open_new(fcdb__store **out, const char *path,
 		eflags |= MDB_RDONLY;
 	if (flags & FCDB__STORE_NOSYNC)
 		eflags |= MDB_NOSYNC;
-	if (strlen(path) + 6 > sizeof(lock)) {
+	resolve_store_path(path, real, sizeof(real));
+	if (strlen(real) + 6 > sizeof(lock)) {
 		rc = fcdb__error_set(FCDB_EIO, NULL, ENAMETOOLONG,
 		                     "the store path is too long");
 		goto fail;
 	}
-	snprintf(lock, sizeof(lock), "%s-lock", path);
+	snprintf(lock, sizeof(lock), "%s-lock", real);
 	had_lock = access(lock, F_OK) == 0;
 	if (!(flags & FCDB__STORE_READONLY)) {
-		rc = make_private_if_empty(path);
+		rc = make_private_if_empty(real, &was);
 		if (rc)
 			goto fail;
 	}
-	rc = mdb_env_open(s->env, path, eflags, 0600);
+	rc = mdb_env_open(s->env, real, eflags, 0600);
 	if (rc) {
 		if (rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH)
 			rc = fcdb__error_set(FCDB_ECORRUPT, NULL, rc,
@@ -461,6 +536,7 @@ fail:
 	/* a refused open leaves no lock file of its own behind */
 	if (!had_lock && lock[0])
 		unlink(lock);
+	restore_mode(real, &was);
 	return rc;
 }
 

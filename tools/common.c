@@ -338,24 +338,57 @@ static int sync_dir_of(const char *path)
 	return rc;
 }
 
-static void lock_of(char *buf, size_t size, const char *path)
+/* dir/name of `path`'s directory into out: "." when it has no slash. */
+static void dir_of(const char *path, char *out, size_t size)
 {
-	snprintf(buf, size, "%s-lock", path);
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		snprintf(out, size, ".");
+	else
+		snprintf(out, size, "%.*s", slash == path ? 1
+		         : (int)(slash - path), path);
 }
 
 int cli_open_create(fcdb **out, const struct cli_args *args,
                     struct cli_new_store *ns)
 {
-	const char *path = args->db_path;
+	char target[sizeof(ns->path)], dir[sizeof(ns->path)];
 	fcdb_options opts;
 	struct stat st;
-	int fd, rc;
+	int fd, rc, hops;
+	ssize_t n;
 
 	ns->tmp[0] = '\0';
-	if (lstat(path, &st) == 0 || errno != ENOENT)
-		return cli_open(out, args, 0); /* there: open it in place */
-	if ((size_t)snprintf(ns->tmp, sizeof(ns->tmp), "%s.new-XXXXXX", path)
-	    >= sizeof(ns->tmp)) {
+	snprintf(ns->path, sizeof(ns->path), "%s", args->db_path);
+	for (hops = 0;; hops++) {
+		if (lstat(ns->path, &st) != 0) {
+			if (errno != ENOENT)
+				return cli_open(out, args, 0); /* it says why */
+			break; /* missing: build it aside */
+		}
+		/* there, or nothing to decide: open it in place */
+		if (!S_ISLNK(st.st_mode) || stat(ns->path, &st) == 0 ||
+		    errno != ENOENT || hops == 40)
+			return cli_open(out, args, 0);
+		/* a symbolic link to a missing file: the store goes to the
+		   link's target, so the link finds it */
+		n = readlink(ns->path, target, sizeof(target) - 1);
+		if (n < 0)
+			return cli_open(out, args, 0);
+		target[n] = '\0';
+		dir_of(ns->path, dir, sizeof(dir));
+		if (target[0] == '/')
+			snprintf(ns->path, sizeof(ns->path), "%s", target);
+		else if ((size_t)snprintf(ns->path, sizeof(ns->path), "%s/%s",
+		                          dir, target) >= sizeof(ns->path))
+			return cli_failf(FCDB_EIO, "the store path is too long");
+	}
+	/* a short name of its own in the same directory, whatever the
+	   length of the store's name */
+	dir_of(ns->path, dir, sizeof(dir));
+	if ((size_t)snprintf(ns->tmp, sizeof(ns->tmp), "%s/.fcdb-new-XXXXXX",
+	                     dir) >= sizeof(ns->tmp)) {
 		ns->tmp[0] = '\0';
 		return cli_failf(FCDB_EIO, "the store path is too long");
 	}
@@ -363,8 +396,8 @@ int cli_open_create(fcdb **out, const struct cli_args *args,
 	if (fd < 0) {
 		rc = errno;
 		ns->tmp[0] = '\0';
-		return cli_failf(FCDB_EIO, "cannot create a store beside %s: %s",
-		                 path, strerror(rc));
+		return cli_failf(FCDB_EIO, "cannot create the store %s: %s",
+		                 args->db_path, strerror(rc));
 	}
 	close(fd);
 	fcdb_options_init(&opts);
@@ -385,12 +418,14 @@ int cli_new_store_publish(fcdb **db, const struct cli_args *args,
 		return 0;
 	fcdb_close(*db);
 	*db = NULL;
-	/* link(2) never replaces: a store another process made at the path
-	   while this command ran stays as it is */
-	rc = link(ns->tmp, args->db_path) == 0 ? 0 : errno;
-	if (rc == EPERM || rc == ENOTSUP || rc == EOPNOTSUPP) /* no hard links */
-		rc = renameat2(AT_FDCWD, ns->tmp, AT_FDCWD, args->db_path,
-		               RENAME_NOREPLACE) == 0 ? 0 : errno;
+	/* Neither ever replaces: a store another process made at the path
+	   while this command ran stays as it is.  rename leaves one name
+	   even if we are killed now; link is for file systems without
+	   RENAME_NOREPLACE. */
+	rc = renameat2(AT_FDCWD, ns->tmp, AT_FDCWD, ns->path,
+	               RENAME_NOREPLACE) == 0 ? 0 : errno;
+	if (rc == EINVAL || rc == ENOSYS || rc == ENOTSUP || rc == EOPNOTSUPP)
+		rc = link(ns->tmp, ns->path) == 0 ? 0 : errno;
 	if (rc == EEXIST) {
 		cli_new_store_drop(ns);
 		return cli_failf(FCDB_EIO, "%s was created by another process "
@@ -399,14 +434,15 @@ int cli_new_store_publish(fcdb **db, const struct cli_args *args,
 	}
 	if (rc) {
 		cli_new_store_drop(ns);
-		return cli_failf(FCDB_EIO, "cannot create %s: %s", args->db_path,
-		                 strerror(rc));
+		return cli_failf(FCDB_EIO, "cannot create the store %s: %s",
+		                 args->db_path, strerror(rc));
 	}
-	cli_new_store_drop(ns); /* the temporary name and its lock file */
+	cli_new_store_drop(ns); /* a link's temporary name; the lock file */
 	/* the new name is durable like the commit in it */
-	if (sync_dir_of(args->db_path) != 0)
-		return cli_failf(FCDB_EIO, "cannot sync the directory of %s: %s",
-		                 args->db_path, strerror(errno));
+	if (sync_dir_of(ns->path) != 0)
+		return cli_failf(FCDB_EIO, "the store %s was created and holds "
+		                 "this change, but syncing its directory failed: "
+		                 "%s", args->db_path, strerror(errno));
 	return 0;
 }
 
@@ -416,8 +452,10 @@ void cli_new_store_drop(struct cli_new_store *ns)
 
 	if (!ns->tmp[0])
 		return;
+	/* after a rename the temporary name is gone; after a link it is a
+	   second name of the published store, and only that name goes */
 	unlink(ns->tmp);
-	lock_of(lock, sizeof(lock), ns->tmp);
+	snprintf(lock, sizeof(lock), "%s-lock", ns->tmp);
 	unlink(lock);
 	ns->tmp[0] = '\0';
 }

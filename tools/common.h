@@ -129,26 +129,26 @@ void cli_print_help(FILE *out, const struct cli_command *cmd);
 /*
  * cli_open: open the store args->db_path with `flags` (FCDB_OPEN_*).
  * Inspection commands pass FCDB_OPEN_READONLY and never create a store;
- * commands that change an existing function pass FCDB_OPEN_NOCREATE (a
- * missing store is an IOError, not a new empty store); create and import
- * use cli_open_create.  On success *out is OWNED (fcdb_close).  On failure prints
+ * write commands use cli_open_create instead.  On success *out is OWNED (fcdb_close).  On failure prints
  * the error and returns its exit status.
  */
 int cli_open(fcdb **out, const struct cli_args *args, unsigned int flags);
 
 /*
- * cli_open_create: open the store for a command that creates a missing
- * one (create, import).  A store that is there, or an empty file, is
- * opened in place.  A missing one is made under a temporary name beside
- * the path (ns->tmp), so that a refused command or a dry run leaves
- * nothing behind: cli_new_store_publish closes *db and links the new
- * store into place when the command has succeeded, never over a store
- * another process made there meanwhile (then an IOError, and nothing of
- * this command's is kept); cli_new_store_drop removes it (call it on
- * every path after fcdb_close; a no-op once published or when the store
- * was there).  Both print their error and return its exit status.
+ * cli_open_create: open the store for a write command, which creates a
+ * missing one.  A store that is there, or an empty file, is opened in
+ * place.  A missing one (or the missing target of a symbolic link) is
+ * made under a temporary name in the same directory (ns->tmp), so that
+ * a refused command or a dry run leaves nothing behind:
+ * cli_new_store_publish closes *db and renames the new store into place
+ * when the command has succeeded, never over a store another process
+ * made there meanwhile (then an IOError, and nothing of this command's
+ * is kept); cli_new_store_drop removes it (call it on every path after
+ * fcdb_close; a no-op once published or when the store was there).
+ * Both print their error and return its exit status.
  */
 struct cli_new_store {
+	char path[4096];     /* where it goes: the path, or a link's target */
 	char tmp[4096 + 32]; /* "" when there is no new store */
 };
 

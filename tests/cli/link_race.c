@@ -1,25 +1,43 @@
 /*
  * link_race.c: an LD_PRELOAD shim for tests/cli/test_write.sh.  Its
- * link(2) first creates the target, as if another process made a store
- * at that path while an fcdb create or import on the missing store ran:
- * fcdb must then keep its hands off that file and say so.
+ * renameat2(2) and link(2) first create the target, as if another
+ * process made a store at that path while an fcdb write command on the
+ * missing store ran: fcdb must then keep its hands off that file and
+ * say so.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <unistd.h>
+
+static void make(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return;
+	if (write(fd, "another process\n", 16) != 16)
+		_exit(90);
+	close(fd);
+}
+
+int renameat2(int from_dir, const char *from, int to_dir, const char *to,
+              unsigned int flags)
+{
+	int (*real)(int, const char *, int, const char *, unsigned int);
+
+	*(void **)&real = dlsym(RTLD_NEXT, "renameat2");
+	if (to_dir == AT_FDCWD)
+		make(to);
+	return real(from_dir, from, to_dir, to, flags);
+}
 
 int link(const char *from, const char *to)
 {
 	int (*real)(const char *, const char *);
-	int fd;
 
 	*(void **)&real = dlsym(RTLD_NEXT, "link");
-	fd = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd >= 0) {
-		if (write(fd, "another process\n", 16) != 16)
-			_exit(90);
-		close(fd);
-	}
+	make(to);
 	return real(from, to);
 }

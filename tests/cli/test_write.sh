@@ -166,6 +166,47 @@ test_refused_command_leaves_no_store() {
 	: >empty.fcdb
 	run --db empty.fcdb delete nosuch
 	expect_error 4 FunctionNotFound nosuch
+	# a long name (the temporary store has a short name of its own)
+	long=$(printf '%0240d' 0).fcdb
+	run --db "$long" create "$DATA/valid/create-minimal-python.json"
+	expect_ok
+	[ -s "$long" ] || fail "the long-named store is missing"
+}
+
+# A symbolic link is followed: a store used through one shares the real
+# file's lock file (two lock files for one store would let two writers
+# in at once); a link to a missing file gets the store at its target,
+# and a refused command leaves nothing there either.
+test_store_through_symlink() {
+	fcdb --db real.fcdb init >/dev/null || fail "init"
+	ln -s real.fcdb sym.fcdb
+	run --db sym.fcdb create "$DATA/valid/create-minimal-python.json"
+	expect_ok
+	[ ! -e sym.fcdb-lock ] || fail "a second lock file: $(ls)"
+	fcdb --db real.fcdb get hello-python >/dev/null || fail "not in real.fcdb"
+	mkdir d
+	ln -s d/target.fcdb dangling.fcdb
+	run --db dangling.fcdb delete nosuch
+	expect_error 4 FunctionNotFound nosuch
+	[ -z "$(ls -A d)" ] || fail "a refused command left: $(ls -A d)"
+	[ -L dangling.fcdb ] || fail "the link is gone"
+	run --db dangling.fcdb create "$DATA/valid/create-minimal-python.json"
+	expect_ok
+	[ -s d/target.fcdb ] && [ -L dangling.fcdb ] || fail "store not at the target"
+	[ "$(ls -A d)" = target.fcdb ] || fail "left in d: $(ls -A d)"
+	fcdb --db d/target.fcdb get hello-python >/dev/null || fail "target"
+}
+
+# An open refused after the empty file was made private gives the file
+# its mode back.
+test_refused_open_keeps_empty_file_mode() {
+	: >e.fcdb
+	chmod 644 e.fcdb
+	mkdir e.fcdb-lock # LMDB cannot open its lock file
+	run --db e.fcdb create "$DATA/valid/create-minimal-python.json"
+	expect_error 1 IOError e.fcdb
+	[ "$(stat -c %a e.fcdb)" = 644 ] || fail "mode now $(stat -c %a e.fcdb)"
+	[ ! -s e.fcdb ] || fail "e.fcdb was written"
 }
 
 # Another process makes a store at the path while a create or import on
@@ -251,4 +292,5 @@ test_delete() {
 run_tests test_update_merge test_update_code test_update_refusals \
 	test_update_concurrent test_set_state test_set_state_refusals \
 	test_set_update_status test_delete test_refused_command_leaves_no_store \
-	test_new_store_never_replaces_another
+	test_new_store_never_replaces_another test_store_through_symlink \
+	test_refused_open_keeps_empty_file_mode
