@@ -11,7 +11,7 @@ static int run(const struct cli_args *args)
 	const char *if_revision = cli_opt(args, "if-revision");
 	fcdb_write_options wo;
 	struct cli_json w;
-	struct cli_new_store ns = { "", "" };
+	struct cli_new_store ns = { .tmp = "" };
 	fcdb *db = NULL;
 	int rc;
 

@@ -102,6 +102,8 @@ static int run(const struct cli_args *args)
 	/* LMDB faulting on a damaged page must not leave the temporary
 	   file behind */
 	cli_fault_unlink_on_fault(tmp);
+	if (tmp)
+		cli_remove_on_signal(tmp);
 	rc = fcdb_export(db, write_out, out, &eo, &count);
 	cli_fault_unlink_on_fault(NULL);
 	cli_progress_end(&prog, count);
@@ -131,6 +133,7 @@ static int run(const struct cli_args *args)
 			               output, strerror(errno));
 			goto out;
 		}
+		cli_remove_on_signal_clear();
 		free(tmp);
 		tmp = NULL;
 		{
@@ -151,6 +154,7 @@ out:
 		fclose(out);
 	if (tmp) {
 		unlink(tmp);
+		cli_remove_on_signal_clear();
 		free(tmp);
 	}
 	fcdb_close(db);

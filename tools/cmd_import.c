@@ -65,7 +65,7 @@ static int run(const struct cli_args *args)
 	fcdb_import_report rep;
 	struct cli_progress prog;
 	struct cli_json w;
-	struct cli_new_store ns = { "", "" };
+	struct cli_new_store ns = { .tmp = "" };
 	FILE *in = NULL;
 	fcdb *db = NULL;
 	int rc;

@@ -15,7 +15,7 @@ static int run(const struct cli_args *args)
 	fcdb_write_options wo;
 	fcdb_function *fn = NULL;
 	fcdb_state state;
-	struct cli_new_store ns = { "", "" };
+	struct cli_new_store ns = { .tmp = "" };
 	fcdb *db = NULL;
 	int rc;
 

@@ -22,7 +22,7 @@ static int run(const struct cli_args *args)
 	fcdb_function *fn = NULL;
 	char *json = NULL, *code = NULL;
 	size_t len = 0, code_len = 0;
-	struct cli_new_store ns = { "", "" };
+	struct cli_new_store ns = { .tmp = "" };
 	fcdb *db = NULL;
 	int rc;
 

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -303,6 +304,59 @@ void cli_print_help(FILE *out, const struct cli_command *cmd)
 	fprintf(out, "  %-*s  %s\n", width, "-h, --help", "print this help");
 }
 
+/* ---- files to remove when a signal ends the command ---- */
+
+#define REMOVE_MAX 4
+
+static const char *volatile remove_paths[REMOVE_MAX];
+
+static void remove_and_die(int sig)
+{
+	int i;
+
+	for (i = 0; i < REMOVE_MAX; i++)
+		if (remove_paths[i])
+			unlink(remove_paths[i]); /* async-signal-safe */
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+void cli_signals_install(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa, old;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = remove_and_die;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		/* an ignored signal (nohup) stays ignored */
+		if (sigaction(sigs[i], NULL, &old) == 0 &&
+		    old.sa_handler != SIG_IGN)
+			sigaction(sigs[i], &sa, NULL);
+	}
+}
+
+void cli_remove_on_signal(const char *path)
+{
+	int i;
+
+	for (i = 0; i < REMOVE_MAX; i++)
+		if (!remove_paths[i]) {
+			remove_paths[i] = path;
+			return;
+		}
+}
+
+void cli_remove_on_signal_clear(void)
+{
+	int i;
+
+	for (i = 0; i < REMOVE_MAX; i++)
+		remove_paths[i] = NULL;
+}
+
 /* ---- the store and input ---- */
 
 int cli_open(fcdb **out, const struct cli_args *args, unsigned int flags)
@@ -400,6 +454,9 @@ int cli_open_create(fcdb **out, const struct cli_args *args,
 		                 args->db_path, strerror(rc));
 	}
 	close(fd);
+	snprintf(ns->lock, sizeof(ns->lock), "%s-lock", ns->tmp);
+	cli_remove_on_signal(ns->tmp);
+	cli_remove_on_signal(ns->lock);
 	fcdb_options_init(&opts);
 	rc = fcdb_open(out, ns->tmp, &opts);
 	if (rc) {
@@ -448,15 +505,13 @@ int cli_new_store_publish(fcdb **db, const struct cli_args *args,
 
 void cli_new_store_drop(struct cli_new_store *ns)
 {
-	char lock[sizeof(ns->tmp) + 8];
-
 	if (!ns->tmp[0])
 		return;
 	/* after a rename the temporary name is gone; after a link it is a
 	   second name of the published store, and only that name goes */
 	unlink(ns->tmp);
-	snprintf(lock, sizeof(lock), "%s-lock", ns->tmp);
-	unlink(lock);
+	unlink(ns->lock);
+	cli_remove_on_signal_clear();
 	ns->tmp[0] = '\0';
 }
 

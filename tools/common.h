@@ -127,6 +127,18 @@ void cli_print_help(FILE *out, const struct cli_command *cmd);
 /* ---- the store and input ---- */
 
 /*
+ * Temporary files the command made (a store being built, an export being
+ * written) must not outlive a Ctrl-C.  cli_signals_install (once, in
+ * main) handles SIGINT, SIGTERM and SIGHUP, unless ignored: the files
+ * registered with cli_remove_on_signal (at most 4; the pointers are
+ * kept) are removed, then the signal ends the command as it would have.
+ * cli_remove_on_signal_clear forgets them all.
+ */
+void cli_signals_install(void);
+void cli_remove_on_signal(const char *path);
+void cli_remove_on_signal_clear(void);
+
+/*
  * cli_open: open the store args->db_path with `flags` (FCDB_OPEN_*).
  * Inspection commands pass FCDB_OPEN_READONLY and never create a store;
  * write commands use cli_open_create instead.  On success *out is OWNED (fcdb_close).  On failure prints
@@ -150,6 +162,7 @@ int cli_open(fcdb **out, const struct cli_args *args, unsigned int flags);
 struct cli_new_store {
 	char path[4096];     /* where it goes: the path, or a link's target */
 	char tmp[4096 + 32]; /* "" when there is no new store */
+	char lock[4096 + 40];/* tmp's lock file */
 };
 
 int cli_open_create(fcdb **out, const struct cli_args *args,

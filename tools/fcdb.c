@@ -165,6 +165,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	/* LMDB faulting on a damaged page is StoreCorrupted, not a crash */
 	cli_fault_install();
+	/* Ctrl-C removes the temporary files the command made */
+	cli_signals_install();
 	memset(&args, 0, sizeof(args));
 	args.db_path = env && *env ? env : CLI_DEFAULT_DB;
 

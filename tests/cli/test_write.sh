@@ -173,6 +173,28 @@ test_refused_command_leaves_no_store() {
 	[ -s "$long" ] || fail "the long-named store is missing"
 }
 
+# A signal (Ctrl-C, SIGTERM) that ends a write command building a new
+# store, or an export -o, takes their temporary files with it: the shim
+# raises SIGTERM where they would be renamed into place.
+test_signal_removes_temporary_files() {
+	shim=$CLI_DIR/../bin/link_race.so
+	[ -f "$shim" ] || fail "$shim is not built (make test builds it)"
+	LD_PRELOAD=$shim LINK_RACE=term ASAN_OPTIONS=verify_asan_link_order=0 \
+		$FCDB --db new.fcdb create "$DATA/valid/create-minimal-python.json" \
+		>out 2>err
+	rc=$?
+	[ "$rc" -eq 143 ] || fail "create: status $rc, not SIGTERM's 143"
+	[ -z "$(ls -A | grep -v -x -e out -e err)" ] || fail "left: $(ls -A)"
+	fcdb --db s.fcdb create "$DATA/valid/create-minimal-python.json" \
+		>/dev/null || fail "create"
+	LD_PRELOAD=$shim LINK_RACE=term ASAN_OPTIONS=verify_asan_link_order=0 \
+		$FCDB --db s.fcdb export -o e.ndjson >out 2>err
+	rc=$?
+	[ "$rc" -eq 143 ] || fail "export: status $rc, not SIGTERM's 143"
+	[ -z "$(ls -A | grep -v -x -e out -e err -e s.fcdb -e s.fcdb-lock)" ] ||
+		fail "left: $(ls -A)"
+}
+
 # A symbolic link is followed: a store used through one shares the real
 # file's lock file (two lock files for one store would let two writers
 # in at once); a link to a missing file gets the store at its target,
@@ -293,4 +315,5 @@ run_tests test_update_merge test_update_code test_update_refusals \
 	test_update_concurrent test_set_state test_set_state_refusals \
 	test_set_update_status test_delete test_refused_command_leaves_no_store \
 	test_new_store_never_replaces_another test_store_through_symlink \
-	test_refused_open_keeps_empty_file_mode
+	test_refused_open_keeps_empty_file_mode \
+	test_signal_removes_temporary_files
