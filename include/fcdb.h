@@ -117,6 +117,7 @@ FCDB_API const char *fcdb_version(void);
 #define FCDB_ENOMEM       (-9)  /* [OutOfMemory] */
 #define FCDB_EMISUSE     (-10)  /* [Misuse] NULL handle, bad flags, read-only handle */
 #define FCDB_EINTERNAL   (-11)  /* [InternalError] a bug: please report it */
+#define FCDB_EBUSY       (-12)  /* [Busy] FCDB_OPEN_EXCLUSIVE: in use elsewhere */
 
 /* Details of the last failed call on the calling thread. */
 typedef struct fcdb_error {
@@ -193,6 +194,7 @@ typedef struct fcdb fcdb;
 #define FCDB_OPEN_READONLY  0x1u /* never write; fails if the store is missing */
 #define FCDB_OPEN_NOCREATE  0x2u /* fail with FCDB_EIO if the store is missing */
 #define FCDB_OPEN_NOSYNC    0x4u /* do not fsync at commit: fast, NOT durable */
+#define FCDB_OPEN_EXCLUSIVE 0x8u /* this process alone, for bulk loads: below */
 
 typedef struct fcdb_options {
 	unsigned int version;   /* FCDB_OPTIONS_VERSION */
@@ -226,7 +228,26 @@ FCDB_API void fcdb_options_init(fcdb_options *opts);
  * Returns FCDB_OK, FCDB_EIO (missing store, permissions), FCDB_ECORRUPT
  * (not an fcdb store, truncated, bad format version or meta), FCDB_EINVAL
  * (region or account that does not match the store or is malformed),
- * FCDB_ENOMEM, FCDB_EMISUSE (already open read-only in this process).
+ * FCDB_ENOMEM, FCDB_EMISUSE (already open read-only in this process),
+ * FCDB_EBUSY (FCDB_OPEN_EXCLUSIVE only).
+ *
+ * FCDB_OPEN_EXCLUSIVE: have the store to this process alone, so that one
+ * transaction can write any amount without the process's own memory
+ * growing.  (LMDB otherwise keeps every page a write transaction dirties
+ * in malloc'd memory until it commits: about 0.8 KiB a record for a
+ * large fcdb_import.  Here the pages written are the file's, in the
+ * kernel's page cache; the process's resident size still counts those it
+ * maps, and a commit maps every page it wrote.)  The open fails with
+ * FCDB_EBUSY, changing nothing, if another process has the store open,
+ * or this process does; while the handle is open, other processes'
+ * fcdb_open of the store waits until it closes.  Writes go through a
+ * writable map of the file (LMDB's MDB_WRITEMAP): a stray pointer in this
+ * process can damage the store, so open it so only for bulk work and
+ * close it after.  The disk under the map is allocated before it is
+ * written, so a full disk is FCDB_EIO, never a crash: the map starts 8
+ * MiB past the file (or at map_size if larger), grows the same way, and
+ * the file is cut back to its data at fcdb_close.  `fcdb import` opens
+ * the store this way when no other process has it open.
  */
 FCDB_API int fcdb_open(fcdb **out, const char *path, const fcdb_options *opts);
 
@@ -594,7 +615,7 @@ FCDB_API int fcdb_export(fcdb *db, fcdb_write_fn write, void *write_ctx,
 #define FCDB_IMPORT_LENIENT 0x2u /* skip range and ratio rules; keep unknown
                                     top-level fields */
 
-#define FCDB_IMPORT_OPTIONS_VERSION 1
+#define FCDB_IMPORT_OPTIONS_VERSION 2
 
 typedef struct fcdb_import_options {
 	unsigned int version;   /* FCDB_IMPORT_OPTIONS_VERSION */
@@ -603,6 +624,10 @@ typedef struct fcdb_import_options {
 	fcdb_rewind_fn rewind;  /* may be NULL: see fcdb_import */
 	fcdb_progress_fn progress;
 	void *progress_ctx;
+	/* version 2: the input's size in bytes if known, else 0.  A store
+	   opened FCDB_OPEN_EXCLUSIVE reserves that much room first, so the
+	   import need not restart when the map fills. */
+	uint64_t size_hint;
 } fcdb_import_options;
 
 typedef struct fcdb_import_report {
@@ -634,10 +659,14 @@ FCDB_API void fcdb_import_options_init(fcdb_import_options *opts);
  * The whole import is one write transaction: all records land or none,
  * and the store revision goes up by one (each record written carries it;
  * unchanged records keep theirs).  NDJSON is read one record at a time,
- * each at most 1 MiB of text.  Memory: fcdb's own use is constant, but
- * LMDB holds a write transaction's dirty pages in memory (up to 512 MiB,
- * then it spills them to the file), so a large import costs about as much
- * memory as the data it writes, up to that limit.  When the map must grow
+ * each at most 1 MiB of text.  Memory: on a store opened
+ * FCDB_OPEN_EXCLUSIVE the process's own memory does not grow with the
+ * import: the pages written are the file's, in the kernel's page cache
+ * (mapped into the process, so its resident size counts them).  On a
+ * shared store LMDB holds a write transaction's dirty pages in malloc'd
+ * memory (up to 512 MiB, then it spills them to the file), so a large
+ * import costs about as much memory as the data it writes, up to that
+ * limit.  When the map must grow
  * mid-import the transaction is restarted: give `rewind` for that, or the
  * import fails with FCDB_EIO asking for a larger map_size.
  *

@@ -359,6 +359,12 @@ int fcdb_open(fcdb **out, const char *path, const fcdb_options *opts)
 		                       "fcdb_open: options version %u is not "
 		                       "supported (initialise with "
 		                       "fcdb_options_init)", opts->version);
+	if ((opts->flags & FCDB_OPEN_EXCLUSIVE) &&
+	    (opts->flags & FCDB_OPEN_READONLY))
+		return fcdb__error_set(FCDB_EMISUSE, NULL, 0,
+		                       "fcdb_open: FCDB_OPEN_EXCLUSIVE is for "
+		                       "writing; it cannot go with "
+		                       "FCDB_OPEN_READONLY");
 	if (opts->region && !valid_region(opts->region))
 		return fcdb__error_set(FCDB_EINVAL, "region", 0,
 		                       "region: \"%.64s\" must be lower-case "
@@ -393,6 +399,8 @@ int fcdb_open(fcdb **out, const char *path, const fcdb_options *opts)
 		sflags |= FCDB__STORE_READONLY;
 	if (opts->flags & FCDB_OPEN_NOSYNC)
 		sflags |= FCDB__STORE_NOSYNC;
+	if (opts->flags & FCDB_OPEN_EXCLUSIVE)
+		sflags |= FCDB__STORE_EXCLUSIVE;
 	rc = fcdb__store_open(&db->store, path, sflags, opts->map_size,
 	                      opts->max_readers);
 	if (rc)

@@ -37,6 +37,7 @@ static const struct {
 	{ FCDB_ENOMEM, "OutOfMemory", "out of memory" },
 	{ FCDB_EMISUSE, "Misuse", "library misuse" },
 	{ FCDB_EINTERNAL, "InternalError", "internal error" },
+	{ FCDB_EBUSY, "Busy", "store in use by another process" },
 };
 
 const char *fcdb_error_name(int code)

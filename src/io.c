@@ -216,9 +216,6 @@ struct import {
 	char now[21];
 	uint64_t revision;    /* the import's store revision */
 	fcdb_import_report rep;
-	/* names seen in this import: open addressing on XXH3 of the name */
-	uint64_t *seen;
-	size_t seen_cap, seen_count;
 	/* where we are, for messages */
 	char where[96];
 	uint64_t where_line;
@@ -226,49 +223,25 @@ struct import {
 	int array;
 };
 
-static int seen_add(struct import *im, const char *name, size_t len)
+/*
+ * Names seen in this import (upsert and replace modes), as XXH3 hashes
+ * in the write transaction's marks: in the store's pages, not in our
+ * memory, which then does not grow with the import.  seen_add: 0 new,
+ * 1 seen before, or an error.
+ */
+static uint64_t name_hash(const char *name, size_t len)
 {
-	uint64_t h = fcdb__xxh3(name, len, 0x66636462) | 1; /* never 0 */
-	size_t i;
-
-	if (im->seen_count * 2 >= im->seen_cap) {
-		size_t cap = im->seen_cap ? im->seen_cap * 2 : 1024;
-		uint64_t *n = calloc(cap, sizeof(*n));
-
-		if (!n)
-			return fcdb__error_set(FCDB_ENOMEM, NULL, 0, "out of memory");
-		for (i = 0; i < im->seen_cap; i++) {
-			size_t j;
-
-			if (!im->seen[i])
-				continue;
-			for (j = im->seen[i] & (cap - 1); n[j]; j = (j + 1) & (cap - 1))
-				;
-			n[j] = im->seen[i];
-		}
-		free(im->seen);
-		im->seen = n;
-		im->seen_cap = cap;
-	}
-	for (i = h & (im->seen_cap - 1); im->seen[i]; i = (i + 1) & (im->seen_cap - 1))
-		if (im->seen[i] == h)
-			return 1;
-	im->seen[i] = h;
-	im->seen_count++;
-	return 0;
+	return fcdb__xxh3(name, len, 0x66636462);
 }
 
-static int seen_has(const struct import *im, const char *name, size_t len)
+static int seen_add(fcdb__txn *t, const char *name, size_t len)
 {
-	uint64_t h = fcdb__xxh3(name, len, 0x66636462) | 1;
-	size_t i;
+	return fcdb__txn_mark(t, name_hash(name, len));
+}
 
-	if (!im->seen_cap)
-		return 0;
-	for (i = h & (im->seen_cap - 1); im->seen[i]; i = (i + 1) & (im->seen_cap - 1))
-		if (im->seen[i] == h)
-			return 1;
-	return 0;
+static int seen_has(fcdb__txn *t, const char *name, size_t len)
+{
+	return fcdb__txn_marked(t, name_hash(name, len));
 }
 
 /* Where we are, for messages: formatted only when an error needs it. */
@@ -466,6 +439,13 @@ static int del_arn(fcdb__txn *t, const char *arn)
 	return rc == FCDB_ENOTFOUND ? FCDB_OK : rc;
 }
 
+static int twice(struct import *im, const char *name)
+{
+	return fcdb__error_set(FCDB_EINVAL, "functionName", 0, "import: %s: "
+	                       "function \"%s\" appears twice in this import",
+	                       where(im), name);
+}
+
 /*
  * Create mode: every name must be new, so the puts themselves are the
  * existence checks (LMDB's MDB_NOOVERWRITE hands back what is there),
@@ -477,6 +457,7 @@ static int create_record(struct import *im, fcdb__txn *t,
 {
 	uint8_t key[FCDB__ID_KEY_MAX];
 	size_t nlen = strlen(name), klen;
+	fcdb__envelope env;
 	fcdb__val owner;
 	int rc;
 
@@ -487,7 +468,12 @@ static int create_record(struct import *im, fcdb__txn *t,
 		return rc;
 	}
 	rc = fcdb__txn_put_new(t, FCDB__DB_FUNCTIONS, name, nlen, im->enc.data,
-	                       im->enc.len, NULL);
+	                       im->enc.len, &owner);
+	/* a record carrying this import's revision came from this import */
+	if (rc == FCDB_EEXISTS && fcdb__codec_verify(owner.data, owner.len,
+	                                             &env) == 0 &&
+	    env.revision == im->revision)
+		return twice(im, name);
 	if (rc == FCDB_EEXISTS)
 		return fcdb__error_set(FCDB_EEXISTS, "functionName", 0,
 		                       "import: %s: function \"%s\" already exists "
@@ -558,15 +544,13 @@ static int import_record(struct import *im, fcdb__txn *t, uint64_t line)
 	name = fcdb__node_get(rec, "functionName")->v.s;
 	arn = fcdb__node_get(rec, "functionArn")->v.s;
 	id = fcdb__node_get(rec, "functionId")->v.s;
-	rc = seen_add(im, name, strlen(name));
+	if (im->opts->mode == FCDB_IMPORT_CREATE)
+		return create_record(im, t, rec, name, arn, id);
+	rc = seen_add(t, name, strlen(name));
 	if (rc < 0)
 		return rc;
 	if (rc == 1)
-		return fcdb__error_set(FCDB_EINVAL, "functionName", 0,
-		                       "import: %s: function \"%s\" appears twice "
-		                       "in this import", where(im), name);
-	if (im->opts->mode == FCDB_IMPORT_CREATE)
-		return create_record(im, t, rec, name, arn, id);
+		return twice(im, name);
 	rc = fcdb__txn_get(t, FCDB__DB_FUNCTIONS, name, strlen(name), &cur);
 	if (rc && rc != FCDB_ENOTFOUND)
 		return rc;
@@ -593,8 +577,11 @@ static int import_record(struct import *im, fcdb__txn *t, uint64_t line)
 		         (const char *)owner.data);
 		/* replace mode may take an id from a function that this
 		   import drops; one that the import keeps cannot share it */
-		if (im->opts->mode != FCDB_IMPORT_REPLACE ||
-		    seen_has(im, other, strlen(other)))
+		rc = im->opts->mode != FCDB_IMPORT_REPLACE ? 1
+		     : seen_has(t, other, strlen(other));
+		if (rc < 0)
+			return rc;
+		if (rc)
 			return fcdb__error_set(FCDB_EINVAL, "functionId", 0,
 			                       "import: %s: functionId %s is "
 			                       "already used by function \"%s\"",
@@ -651,16 +638,25 @@ static int drop_unseen(struct import *im, fcdb__txn *t)
 	char name[512];
 	int rc;
 
+	size_t from = 0; /* go on after the last name dropped */
+
 	for (;;) {
-		int found = 0;
+		int found = 0, seen;
 		fcdb_function old;
 
 		rc = fcdb__cursor_open(t, FCDB__DB_FUNCTIONS, &cur);
 		if (rc)
 			return rc;
-		for (rc = fcdb__cursor_seek(cur, NULL, 0, &k, &v); rc == 0;
-		     rc = fcdb__cursor_next(cur, &k, &v)) {
-			if (k.len < sizeof(name) && !seen_has(im, k.data, k.len)) {
+		for (rc = fcdb__cursor_seek(cur, from ? name : NULL, from, &k, &v);
+		     rc == 0; rc = fcdb__cursor_next(cur, &k, &v)) {
+			if (k.len >= sizeof(name))
+				continue;
+			seen = seen_has(t, k.data, k.len);
+			if (seen < 0) {
+				rc = seen;
+				break;
+			}
+			if (!seen) {
 				memcpy(name, k.data, k.len);
 				name[k.len] = '\0';
 				found = 1;
@@ -687,6 +683,7 @@ static int drop_unseen(struct import *im, fcdb__txn *t)
 		if (rc)
 			return rc;
 		im->rep.deleted++;
+		from = strlen(name);
 	}
 }
 
@@ -949,9 +946,6 @@ static int import_body(fcdb__txn *t, void *arg)
 	im->index = 0;
 	im->array = 0;
 	memset(&im->rep, 0, sizeof(im->rep));
-	free(im->seen);
-	im->seen = NULL;
-	im->seen_cap = im->seen_count = 0;
 	set_where(im, 1);
 	rc = fcdb__meta_revision(t, &im->revision);
 	if (rc)
@@ -1077,14 +1071,17 @@ int fcdb_import(fcdb *db, fcdb_read_fn read, void *read_ctx,
 	fcdb__arena_init(&im.arena, 16384);
 	fcdb__vctx_init(&im.v, FCDB__V_IMPORT);
 	fcdb__now(db, im.now);
-	rc = fcdb__store_write(db->store, import_body, &im);
+	/* an exclusive store makes room first: a full map restarts */
+	rc = fcdb__store_reserve(db->store, opts->version >= 2
+	                                    ? opts->size_hint : 0);
+	if (rc == 0)
+		rc = fcdb__store_write_exact(db->store, import_body, &im);
 	if (rc == 0 && report)
 		*report = im.rep;
 	fcdb__vctx_free(&im.v);
 	fcdb__arena_free(&im.arena);
 	fcdb__buf_free(&im.text);
 	fcdb__buf_free(&im.enc);
-	free(im.seen);
 	free(im.in.buf);
 	return rc;
 }

@@ -36,6 +36,8 @@
 #define DEFAULT_MAP_SIZE (1ull << 30) /* virtual: the file grows with its data */
 #define DEFAULT_MAX_READERS 1022 /* LMDB's default, 126, is easy to exhaust */
 #define READERS_WAIT_MS 2000 /* how long a read waits for a free slot */
+#define EXCL_HEADROOM (8ull << 20) /* room an exclusive open reserves */
+#define EXCL_ROUND (1ull << 20)    /* exclusive maps are whole MiB */
 
 static const char *const db_names[FCDB__DB_COUNT] = {
 	"functions", "by_arn", "by_id", "meta"
@@ -45,6 +47,8 @@ struct fcdb__txn {
 	MDB_txn *txn;
 	fcdb__store *store;
 	unsigned shard;   /* the remap lock shard held */
+	MDB_dbi marks;    /* write transactions: the scratch set, if any */
+	int has_marks;
 };
 
 /*
@@ -91,6 +95,12 @@ struct fcdb__store {
 	_Atomic(uintptr_t) map_lo;
 	_Atomic(size_t) map_len;
 	_Atomic(size_t) data_end;
+	/* FCDB__STORE_EXCLUSIVE: our descriptor of the lock file, holding
+	   its byte 0 write-locked while excl_held (see excl_take) */
+	int excl_fd;
+	int excl_held;
+	uint64_t excl_size; /* the file's size when opened exclusively */
+	int opened;       /* mdb_env_open succeeded */
 };
 
 /*
@@ -228,6 +238,142 @@ static int left_unset(void)
 	                       "in: a page of the store is damaged");
 }
 
+/*
+ * Exclusive stores (FCDB__STORE_EXCLUSIVE): a write transaction whose
+ * memory does not grow with its size.
+ *
+ * Without MDB_WRITEMAP a write transaction keeps every page it dirties
+ * in malloc'd memory until it commits (LMDB spills only past 2^17
+ * pages), so one transaction that loads 100,000 records costs its
+ * process about 80 MiB of its own memory.  With MDB_WRITEMAP the pages
+ * are written in place through a writable shared map: they are the
+ * file's pages in the kernel's page cache, and the process's own memory
+ * stays the same however large the transaction (its resident size still
+ * counts the file pages it maps).  But LMDB forbids mixing processes with
+ * and without the write map on one store, and with it LMDB sets the
+ * file's size to the map's (ftruncate), which could cut pages another
+ * process is writing.  So the write map is used only by a process that
+ * has the store to itself:
+ *
+ * - Byte 0 of the lock file is LMDB's "first opener" lock: every opener
+ *   tries to write-lock it (to initialise the lock file), else waits for
+ *   a read lock, which it keeps while open.  excl_take write-locks it
+ *   through a descriptor of our own before mdb_env_open and fails with
+ *   FCDB_EBUSY if anyone holds it: then no other process has the store
+ *   open, and while we hold it no other can open it (they wait).
+ * - mdb_env_open takes it again (POSIX locks belong to the process, so
+ *   it succeeds), initialises the lock file and lowers the lock to a
+ *   read lock; we raise it again at once.  If another process got in
+ *   between, the open fails with FCDB_EBUSY before anything is written.
+ * - A hole in a sparse file is a SIGBUS when the disk is full, so the
+ *   whole map is allocated (posix_fallocate) before any write and before
+ *   the map grows.  The map starts EXCL_HEADROOM past the file;
+ *   fcdb__store_reserve grows it ahead of a large write.
+ * - At close the file is cut back to its last page (the reserve is given
+ *   back), and the lock lowered to a read lock before mdb_env_close: an
+ *   opener waiting for us then joins a lock file that is still valid
+ *   (LMDB's close destroys the lock file's mutexes when it can write-lock
+ *   byte 0, believing itself the last user).
+ *
+ * Never close excl_fd while the environment is open: closing any
+ * descriptor of a file drops all of this process's locks on it.
+ */
+static int excl_lock(int fd, short type)
+{
+	struct flock fl;
+	int rc;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = type;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = 0;
+	fl.l_len = 1;
+	while ((rc = fcntl(fd, F_SETLK, &fl)) != 0 && errno == EINTR)
+		;
+	return rc == 0 ? 0 : errno;
+}
+
+static int excl_error(fcdb__store *s, int e, const char *lock)
+{
+	if (e == EAGAIN || e == EACCES)
+		return fcdb__error_set(FCDB_EBUSY, NULL, e, "%s is open in "
+		                       "another process, so it cannot be "
+		                       "opened exclusively", s->path);
+	return fcdb__error_set(FCDB_EIO, NULL, e, "cannot lock %s: %s", lock,
+	                       strerror(e));
+}
+
+static int excl_take(fcdb__store *s, const char *lock)
+{
+	int e;
+
+	s->excl_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (s->excl_fd < 0)
+		return fcdb__error_set(FCDB_EIO, NULL, errno, "cannot open %s: "
+		                       "%s", lock, strerror(errno));
+	e = excl_lock(s->excl_fd, F_WRLCK);
+	if (e)
+		return excl_error(s, e, lock);
+	s->excl_held = 1;
+	return FCDB_OK;
+}
+
+static uint64_t round_map(uint64_t size)
+{
+	return (size + EXCL_ROUND - 1) / EXCL_ROUND * EXCL_ROUND;
+}
+
+/* Allocate the file's blocks up to `size` (the map), so that no write
+   through the map can meet a hole on a full disk. */
+static int excl_allocate(fcdb__store *s, uint64_t size)
+{
+	int fd, e;
+
+	if (mdb_env_get_fd(s->env, &fd))
+		return FCDB_OK;
+	e = posix_fallocate(fd, 0, (off_t)size);
+	if (e)
+		return fcdb__error_set(FCDB_EIO, NULL, e, "reserving %llu MiB "
+		                       "of disk for %s: %s",
+		                       (unsigned long long)(size >> 20), s->path,
+		                       strerror(e));
+	return FCDB_OK;
+}
+
+/* Give back the reserve: cut the file after its last page, or where it
+   ended when opened if that is further (a file is never cut shorter than
+   it was, so a write that did not commit leaves its size as it was). */
+static void excl_trim(fcdb__store *s)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	struct stat fst;
+	uint64_t used;
+	int fd;
+
+	if (mdb_env_info(s->env, &info) || mdb_env_stat(s->env, &st) ||
+	    mdb_env_get_fd(s->env, &fd) || fstat(fd, &fst) != 0)
+		return;
+	used = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
+	if (used < s->excl_size)
+		used = s->excl_size;
+	if ((uint64_t)fst.st_size > used && ftruncate(fd, (off_t)used) != 0)
+		return; /* the file keeps its reserve: harmless */
+}
+
+/* The map of an exclusive store to `size`, allocated first.  The caller
+   holds every remap shard. */
+static int excl_resize(fcdb__store *s, uint64_t size)
+{
+	int rc = excl_allocate(s, size);
+
+	if (rc)
+		return rc;
+	rc = mdb_env_set_mapsize(s->env, size);
+	bounds_refresh(s, 1);
+	return rc ? lmdb_error(rc, "growing the map") : FCDB_OK;
+}
+
 /* Adopt a map size another process grew, or grow it ourselves. */
 static int remap(fcdb__store *s, int grow)
 {
@@ -242,13 +388,44 @@ static int remap(fcdb__store *s, int grow)
 		size = info.me_mapsize;
 		size = size > SIZE_MAX / 2 ? SIZE_MAX : size * 2;
 	}
-	rc = mdb_env_set_mapsize(s->env, size);
-	bounds_refresh(s, 1);
+	if (s->excl_held) {
+		/* nobody else can have grown it; ours grows allocated */
+		rc = excl_resize(s, round_map(size));
+	} else {
+		rc = mdb_env_set_mapsize(s->env, size);
+		bounds_refresh(s, 1);
+		if (rc)
+			rc = lmdb_error(rc, grow ? "growing the map"
+			                         : "adopting the map size");
+	}
 	for (int i = SHARDS - 1; i >= 0; i--)
 		pthread_rwlock_unlock(&s->remap[i].lock);
-	if (rc)
-		return lmdb_error(rc, grow ? "growing the map" : "adopting the map size");
-	return FCDB_OK;
+	return rc;
+}
+
+int fcdb__store_reserve(fcdb__store *s, uint64_t bytes)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	uint64_t need;
+	int rc = FCDB_OK;
+
+	if (!s->excl_held)
+		return FCDB_OK;
+	for (int i = 0; i < SHARDS; i++)
+		pthread_rwlock_wrlock(&s->remap[i].lock);
+	if (mdb_env_info(s->env, &info) == 0 &&
+	    mdb_env_stat(s->env, &st) == 0) {
+		need = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
+		need = bytes > UINT64_MAX / 2 - need ? UINT64_MAX / 2
+		                                      : need + bytes;
+		need = round_map(need + EXCL_HEADROOM);
+		if (need > info.me_mapsize)
+			rc = excl_resize(s, need);
+	}
+	for (int i = SHARDS - 1; i >= 0; i--)
+		pthread_rwlock_unlock(&s->remap[i].lock);
+	return rc;
 }
 
 static void pool_drain(fcdb__store *s)
@@ -268,8 +445,15 @@ static void store_free(fcdb__store *s)
 	if (!s)
 		return;
 	pool_drain(s);
-	if (s->env)
+	if (s->env) {
+		if (s->excl_held && s->opened) {
+			excl_trim(s);
+			excl_lock(s->excl_fd, F_RDLCK);
+		}
 		mdb_env_close(s->env);
+	}
+	if (s->excl_fd >= 0)
+		close(s->excl_fd);
 	for (int i = 0; i < SHARDS; i++)
 		pthread_rwlock_destroy(&s->remap[i].lock);
 	free(s->path);
@@ -471,6 +655,7 @@ static int store_open_new(fcdb__store **out, const char *path,
 	if (!s)
 		return fcdb__error_set(FCDB_ENOMEM, NULL, 0, "out of memory");
 	s->flags = flags;
+	s->excl_fd = -1;
 	s->path = strdup(path);
 	pthread_rwlockattr_init(&attr);
 	/* Writers (remaps) must not starve behind a stream of readers. */
@@ -488,7 +673,7 @@ static int store_open_new(fcdb__store **out, const char *path,
 		rc = lmdb_error(rc, "creating the environment");
 		goto fail;
 	}
-	mdb_env_set_maxdbs(s->env, FCDB__DB_COUNT);
+	mdb_env_set_maxdbs(s->env, FCDB__DB_COUNT + 1); /* + the marks */
 	mdb_env_set_maxreaders(s->env, max_readers ? max_readers
 	                                           : DEFAULT_MAX_READERS);
 	mdb_env_set_mapsize(s->env, map_size ? map_size : DEFAULT_MAP_SIZE);
@@ -509,8 +694,37 @@ static int store_open_new(fcdb__store **out, const char *path,
 		if (rc)
 			goto fail;
 	}
+	if (flags & FCDB__STORE_EXCLUSIVE) {
+		struct stat fst;
+		uint64_t map = stat(real, &fst) == 0 ? (uint64_t)fst.st_size : 0;
+
+		s->excl_size = map;
+		rc = excl_take(s, lock);
+		if (rc)
+			goto fail;
+		map = round_map(map + EXCL_HEADROOM);
+		if (map_size > map)
+			map = round_map(map_size);
+		mdb_env_set_mapsize(s->env, map);
+		eflags |= MDB_WRITEMAP;
+	}
 	rc = mdb_env_open(s->env, real, eflags, 0600);
-	if (rc) {
+	if (rc == 0 && (flags & FCDB__STORE_EXCLUSIVE)) {
+		int e;
+
+		s->opened = 1;
+		/* LMDB lowered byte 0 to a read lock: raise it again */
+		s->excl_held = 0;
+		e = excl_lock(s->excl_fd, F_WRLCK);
+		if (e) {
+			rc = excl_error(s, e, lock);
+			goto fail;
+		}
+		s->excl_held = 1;
+		rc = excl_allocate(s, fcdb__store_map_size(s));
+		if (rc)
+			goto fail;
+	} else if (rc) {
 		if (rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH)
 			rc = fcdb__error_set(FCDB_ECORRUPT, NULL, rc,
 			                     "%s is not an LMDB store: %s", path,
@@ -521,6 +735,7 @@ static int store_open_new(fcdb__store **out, const char *path,
 			                     mdb_strerror(rc));
 		goto fail;
 	}
+	s->opened = 1;
 	rc = check_file_size(s);
 	if (rc)
 		goto fail;
@@ -554,6 +769,13 @@ int fcdb__store_open(fcdb__store **out, const char *path, unsigned flags,
 			if (s->dev != st.st_dev || s->ino != st.st_ino ||
 			    s->pid != getpid())
 				continue;
+			if (flags & FCDB__STORE_EXCLUSIVE) {
+				pthread_mutex_unlock(&registry_lock);
+				return fcdb__error_set(FCDB_EBUSY, NULL, 0,
+				                       "%s is already open in this "
+				                       "process, so it cannot be "
+				                       "opened exclusively", path);
+			}
 			if ((s->flags & FCDB__STORE_READONLY) &&
 			    !(flags & FCDB__STORE_READONLY)) {
 				pthread_mutex_unlock(&registry_lock);
@@ -725,10 +947,13 @@ void fcdb__store_read_end(fcdb__store *s, fcdb__txn *t)
 
 /* ---- write transactions ---- */
 
-int fcdb__store_write(fcdb__store *s, fcdb__write_fn body, void *ctx)
+static int store_write(fcdb__store *s, fcdb__write_fn body, void *ctx,
+                       int *committed)
 {
 	fcdb__txn t;
 	int rc, tries = 0;
+
+	*committed = 0;
 
 	if (s->flags & FCDB__STORE_READONLY)
 		return fcdb__error_set(FCDB_EMISUSE, NULL, 0,
@@ -748,14 +973,28 @@ int fcdb__store_write(fcdb__store *s, fcdb__write_fn body, void *ctx)
 			}
 			return lmdb_error(rc, "starting a write transaction");
 		}
+		t.has_marks = 0;
 		rc = body(&t, ctx);
+		if (rc == 0 && t.has_marks) {
+			/* never committed: deleted in the transaction */
+			rc = mdb_drop(t.txn, t.marks, 1);
+			if (rc == MDB_MAP_FULL)
+				rc = FCDB__EMAPFULL;
+			else if (rc)
+				rc = lmdb_error(rc, "dropping the marks");
+			if (rc) {
+				mdb_txn_abort(t.txn);
+				t.txn = NULL;
+			}
+		}
 		if (rc == 0) {
 			rc = mdb_txn_commit(t.txn);
 			if (rc == MDB_MAP_FULL)
 				rc = FCDB__EMAPFULL;
 			else if (rc)
 				rc = lmdb_error(rc, "committing");
-		} else {
+			*committed = rc == 0;
+		} else if (t.txn) {
 			mdb_txn_abort(t.txn);
 		}
 		pthread_rwlock_unlock(&s->remap[t.shard].lock);
@@ -772,6 +1011,148 @@ int fcdb__store_write(fcdb__store *s, fcdb__write_fn body, void *ctx)
 			return FCDB_OK;
 		return rc;
 	}
+}
+
+int fcdb__store_write(fcdb__store *s, fcdb__write_fn body, void *ctx)
+{
+	int committed;
+
+	return store_write(s, body, ctx, &committed);
+}
+
+/*
+ * Through the write map, a transaction writes into the file as it goes:
+ * into free pages, and past the last page.  LMDB never writes a page the
+ * last commit uses, so these are all it can change, and a transaction
+ * that does not commit changes nothing the store holds.  But a refused
+ * import must leave the file byte for byte as it was, so those pages are
+ * copied aside first (to an unlinked temporary file) and written back
+ * after a transaction that did not commit.  The tail past the file's
+ * size at open needs no copy: fcdb__store_close cuts it off.
+ */
+static int save_page(fcdb__store *s, int fd, FILE *f, char *buf, size_t psize,
+                     uint64_t pg)
+{
+	if (pread(fd, buf, psize, (off_t)(pg * psize)) != (ssize_t)psize)
+		return 0; /* past the end: nothing there to keep */
+	if (fwrite(&pg, sizeof(pg), 1, f) != 1 || fwrite(buf, psize, 1, f) != 1)
+		return fcdb__error_set(FCDB_EIO, NULL, errno, "saving the free "
+		                       "pages of %s: %s", s->path,
+		                       strerror(errno));
+	return 0;
+}
+
+static int excl_save(fcdb__store *s, FILE **out)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	MDB_cursor *c = NULL;
+	MDB_val k, v;
+	fcdb__txn *t = NULL;
+	char *buf = NULL;
+	FILE *f;
+	uint64_t pg;
+	int fd, rc;
+
+	*out = NULL;
+	if (mdb_env_get_fd(s->env, &fd) || mdb_env_stat(s->env, &st))
+		return fcdb__error_set(FCDB_EIO, NULL, 0, "%s is not open",
+		                       s->path);
+	f = tmpfile();
+	buf = malloc(st.ms_psize);
+	if (!f || !buf) {
+		rc = fcdb__error_set(FCDB_EIO, NULL, errno, "saving the free "
+		                     "pages of %s: %s", s->path, strerror(errno));
+		goto out;
+	}
+	rc = fcdb__store_read_begin(s, &t);
+	if (rc)
+		goto out;
+	/* the free list: key a transaction id, value a count and pages */
+	rc = mdb_cursor_open(t->txn, 0, &c);
+	if (rc) {
+		rc = lmdb_error(rc, "reading the free list");
+		goto out;
+	}
+	while ((rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) == 0) {
+		size_t n, i, id;
+
+		if (!v.mv_data || v.mv_size < sizeof(size_t))
+			break;
+		memcpy(&n, v.mv_data, sizeof(n));
+		if (n > v.mv_size / sizeof(size_t) - 1)
+			break;
+		for (i = 1; i <= n; i++) {
+			memcpy(&id, (char *)v.mv_data + i * sizeof(size_t),
+			       sizeof(id));
+			rc = save_page(s, fd, f, buf, st.ms_psize, id);
+			if (rc)
+				goto out;
+		}
+	}
+	if (rc != MDB_NOTFOUND && rc != 0) {
+		rc = lmdb_error(rc, "reading the free list");
+		goto out;
+	}
+	rc = FCDB_OK;
+	mdb_env_info(s->env, &info);
+	for (pg = info.me_last_pgno + 1; (pg + 1) * st.ms_psize <= s->excl_size;
+	     pg++) {
+		rc = save_page(s, fd, f, buf, st.ms_psize, pg);
+		if (rc)
+			goto out;
+	}
+	if (fflush(f) != 0)
+		rc = fcdb__error_set(FCDB_EIO, NULL, errno, "saving the free "
+		                     "pages of %s: %s", s->path, strerror(errno));
+out:
+	if (c)
+		mdb_cursor_close(c);
+	if (t)
+		fcdb__store_read_end(s, t);
+	free(buf);
+	if (rc && f) {
+		fclose(f);
+		f = NULL;
+	}
+	*out = f;
+	return rc;
+}
+
+static void excl_restore(fcdb__store *s, FILE *f)
+{
+	MDB_stat st;
+	uint64_t pg;
+	char *buf;
+	int fd;
+
+	if (mdb_env_get_fd(s->env, &fd) || mdb_env_stat(s->env, &st) ||
+	    fseek(f, 0, SEEK_SET) != 0)
+		return;
+	buf = malloc(st.ms_psize);
+	while (buf && fread(&pg, sizeof(pg), 1, f) == 1 &&
+	       fread(buf, st.ms_psize, 1, f) == 1)
+		if (pwrite(fd, buf, st.ms_psize, (off_t)(pg * st.ms_psize)) !=
+		    (ssize_t)st.ms_psize)
+			break;
+	free(buf);
+}
+
+int fcdb__store_write_exact(fcdb__store *s, fcdb__write_fn body, void *ctx)
+{
+	FILE *saved;
+	int rc, committed;
+
+	if (!s->excl_held)
+		return fcdb__store_write(s, body, ctx);
+	rc = excl_save(s, &saved);
+	if (rc)
+		return rc;
+	rc = store_write(s, body, ctx, &committed);
+	if (!committed)
+		excl_restore(s, saved);
+	fclose(saved);
+	return rc;
 }
 
 /* ---- data ---- */
@@ -858,6 +1239,42 @@ int fcdb__txn_del(fcdb__txn *t, int db, const void *key, size_t klen)
 	if (rc)
 		return lmdb_error(rc, "deleting");
 	return FCDB_OK;
+}
+
+/* The marks: a scratch database of 8-byte keys, made on first use and
+   dropped before the transaction commits, so no store ever holds it. */
+int fcdb__txn_mark(fcdb__txn *t, uint64_t key)
+{
+	MDB_val k = { sizeof(key), &key }, v = { 0, "" };
+	int rc;
+
+	if (!t->has_marks) {
+		rc = mdb_dbi_open(t->txn, "fcdb-marks", MDB_CREATE, &t->marks);
+		if (rc == MDB_MAP_FULL)
+			return FCDB__EMAPFULL;
+		if (rc)
+			return lmdb_error(rc, "making the marks");
+		t->has_marks = 1;
+	}
+	rc = mdb_put(t->txn, t->marks, &k, &v, MDB_NOOVERWRITE);
+	if (rc == MDB_KEYEXIST)
+		return 1;
+	if (rc == MDB_MAP_FULL)
+		return FCDB__EMAPFULL;
+	return rc ? lmdb_error(rc, "writing a mark") : FCDB_OK;
+}
+
+int fcdb__txn_marked(fcdb__txn *t, uint64_t key)
+{
+	MDB_val k = { sizeof(key), &key }, v;
+	int rc;
+
+	if (!t->has_marks)
+		return 0;
+	rc = mdb_get(t->txn, t->marks, &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	return rc ? lmdb_error(rc, "reading a mark") : 1;
 }
 
 int fcdb__txn_clear(fcdb__txn *t, int db)

@@ -27,6 +27,7 @@ enum {
 
 #define FCDB__STORE_READONLY 0x1u
 #define FCDB__STORE_NOSYNC   0x2u
+#define FCDB__STORE_EXCLUSIVE 0x4u /* this process alone; write map */
 
 typedef struct fcdb__store fcdb__store;
 typedef struct fcdb__txn fcdb__txn;
@@ -62,6 +63,10 @@ void fcdb__store_read_end(fcdb__store *s, fcdb__txn *t);
  */
 typedef int (*fcdb__write_fn)(fcdb__txn *t, void *ctx);
 int fcdb__store_write(fcdb__store *s, fcdb__write_fn body, void *ctx);
+/* The same, and on an exclusive store a write that does not commit leaves
+   the file byte for byte as it was once the store is closed (the pages
+   the write map may change are copied aside first).  For imports. */
+int fcdb__store_write_exact(fcdb__store *s, fcdb__write_fn body, void *ctx);
 
 /*
  * Get: FCDB_OK with *val pointing into the map (valid until the
@@ -80,6 +85,14 @@ int fcdb__txn_put_new(fcdb__txn *t, int db, const void *key, size_t klen,
                       const void *val, size_t vlen, fcdb__val *existing);
 /* Delete: FCDB_OK, FCDB_ENOTFOUND (no error recorded), FCDB__EMAPFULL, FCDB_EIO. */
 int fcdb__txn_del(fcdb__txn *t, int db, const void *key, size_t klen);
+/*
+ * Marks: a set of 64-bit keys that lives as long as one write transaction
+ * (in its pages, not in malloc'd memory; never committed).  mark: 0 when
+ * new, 1 when already marked, or an error (FCDB__EMAPFULL, FCDB_EIO);
+ * marked: 0 or 1, or an error.
+ */
+int fcdb__txn_mark(fcdb__txn *t, uint64_t key);
+int fcdb__txn_marked(fcdb__txn *t, uint64_t key);
 /* Drop every entry of a database (keeps the database). */
 int fcdb__txn_clear(fcdb__txn *t, int db);
 
@@ -114,6 +127,12 @@ typedef struct fcdb__store_stat {
 } fcdb__store_stat;
 
 int fcdb__store_stat_get(fcdb__store *s, fcdb__txn *t, fcdb__store_stat *out);
+/*
+ * Exclusive stores only (a no-op otherwise): grow the map, and the disk
+ * allocated for it, to `bytes` past the last page, so that a large write
+ * does not restart on a full map.  FCDB_OK or FCDB_EIO (no room).
+ */
+int fcdb__store_reserve(fcdb__store *s, uint64_t bytes);
 /* The size of the map now, in bytes. */
 uint64_t fcdb__store_map_size(fcdb__store *s);
 /* A consistent compacted copy written to fd.  FCDB_OK or FCDB_EIO. */

@@ -545,6 +545,7 @@ static void test_error_names(void **state)
 		{ FCDB_ENOMEM, "OutOfMemory" },
 		{ FCDB_EMISUSE, "Misuse" },
 		{ FCDB_EINTERNAL, "InternalError" },
+		{ FCDB_EBUSY, "Busy" },
 	};
 	size_t i, j;
 
@@ -552,6 +553,7 @@ static void test_error_names(void **state)
 	/* the numbers are part of the ABI */
 	assert_int_equal(FCDB_EINVAL, -1);
 	assert_int_equal(FCDB_EINTERNAL, -11);
+	assert_int_equal(FCDB_EBUSY, -12);
 	for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
 		const char *s = fcdb_strerror(codes[i].code);
 

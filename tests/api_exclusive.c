@@ -1,0 +1,477 @@
+/*
+ * api_exclusive.c: FCDB_OPEN_EXCLUSIVE through fcdb.h: who gets the store,
+ * who waits, the map that grows allocated, a full disk, and refused
+ * imports that leave the file byte for byte as it was.
+ */
+#include "testutil.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "corpus.h"
+#include "fcdb.h"
+
+#define REGION "cn-shanghai"
+#define ACCOUNT "123"
+
+static tu_sandbox sb;
+
+static int setup(void **state)
+{
+	(void)state;
+	tu_sandbox_new(&sb);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	tu_sandbox_free(&sb);
+	return 0;
+}
+
+static int try_open(fcdb **db, unsigned flags)
+{
+	fcdb_options o;
+
+	fcdb_options_init(&o);
+	o.region = REGION;
+	o.account_id = ACCOUNT;
+	o.flags = flags;
+	return fcdb_open(db, sb.store, &o);
+}
+
+static fcdb *open_store(unsigned flags)
+{
+	fcdb *db = NULL;
+
+	if (try_open(&db, flags))
+		fail_msg("open %s: %s", sb.store, fcdb_error_last()->message);
+	return db;
+}
+
+/* ---- input ---- */
+
+struct mem {
+	char *data;
+	size_t len, cap, pos;
+};
+
+static void mem_add(struct mem *m, const char *d, size_t n)
+{
+	if (m->len + n + 1 > m->cap) {
+		m->cap = (m->len + n + 1) * 2;
+		m->data = realloc(m->data, m->cap);
+		if (!m->data)
+			abort();
+	}
+	memcpy(m->data + m->len, d, n);
+	m->len += n;
+	m->data[m->len] = '\0';
+}
+
+static int mem_read(void *ctx, char *buf, size_t cap, size_t *got)
+{
+	struct mem *m = ctx;
+	size_t n = m->len - m->pos;
+
+	if (n > cap)
+		n = cap;
+	memcpy(buf, m->data + m->pos, n);
+	m->pos += n;
+	*got = n;
+	return 0;
+}
+
+static int mem_rewind(void *ctx)
+{
+	((struct mem *)ctx)->pos = 0;
+	return 0;
+}
+
+/* NDJSON of corpus functions [from, from + n) of seed 7. */
+static struct mem corpus(uint64_t from, uint64_t n)
+{
+	corpus_buf one = { 0 };
+	struct mem m = { 0 };
+
+	mem_add(&m, "", 0);
+	for (uint64_t i = from; i < from + n; i++) {
+		one.len = 0;
+		corpus_function(&one, 7, i, CORPUS_FUNCTION, REGION, ACCOUNT);
+		mem_add(&m, one.data, one.len);
+		mem_add(&m, "\n", 1);
+	}
+	corpus_buf_free(&one);
+	return m;
+}
+
+static int import(fcdb *db, struct mem *m, int mode, unsigned flags,
+                  uint64_t hint, fcdb_import_report *rep)
+{
+	fcdb_import_options o;
+
+	fcdb_import_options_init(&o);
+	o.mode = mode;
+	o.flags = flags;
+	o.rewind = mem_rewind;
+	o.size_hint = hint;
+	m->pos = 0;
+	return fcdb_import(db, mem_read, m, &o, rep);
+}
+
+static uint64_t count(fcdb *db)
+{
+	fcdb_stats st;
+
+	if (fcdb_stats_get(db, &st))
+		fail_msg("stats: %s", fcdb_error_last()->message);
+	return st.functions;
+}
+
+static off_t file_size(void)
+{
+	struct stat st;
+
+	assert_int_equal(stat(sb.store, &st), 0);
+	return st.st_size;
+}
+
+/* ---- tests ---- */
+
+/* An exclusive store takes an import, grows its map past the 8 MiB it
+   starts with (restarting the import), and is cut back to its data. */
+static void test_import_grows_and_trims(void **state)
+{
+	struct mem m = corpus(0, 12000); /* about 11 MiB of records */
+	fcdb_import_report rep;
+	fcdb_stats st;
+	fcdb *db;
+
+	(void)state;
+	db = open_store(FCDB_OPEN_EXCLUSIVE | FCDB_OPEN_NOSYNC);
+	assert_true(m.len > (10u << 20));
+	if (import(db, &m, FCDB_IMPORT_CREATE, 0, 0, &rep))
+		fail_msg("import: %s", fcdb_error_last()->message);
+	assert_int_equal(rep.created, 12000);
+	assert_int_equal(count(db), 12000);
+	fcdb_close(db);
+	/* shared again: same data, and the file ends at its last page */
+	db = open_store(0);
+	assert_int_equal(fcdb_stats_get(db, &st), 0);
+	assert_int_equal(st.functions, 12000);
+	assert_int_equal((uint64_t)file_size(), st.pages_used * st.page_size);
+	fcdb_close(db);
+	free(m.data);
+}
+
+/* Another process has the store open: FCDB_EBUSY, nothing changed; once
+   it has closed, the exclusive open works. */
+static void test_busy_while_another_process_has_it(void **state)
+{
+	int to_child[2], to_parent[2], status;
+	char c = 0;
+	fcdb *db = NULL;
+	pid_t pid;
+
+	(void)state;
+	db = open_store(0);
+	fcdb_close(db);
+	assert_int_equal(pipe(to_child), 0);
+	assert_int_equal(pipe(to_parent), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		fcdb *mine = NULL;
+		int rc = try_open(&mine, 0);
+
+		if (write(to_parent[1], "o", 1) != 1 ||
+		    read(to_child[0], &c, 1) != 1)
+			_exit(2);
+		fcdb_close(mine);
+		_exit(rc ? 1 : 0);
+	}
+	assert_int_equal(read(to_parent[0], &c, 1), 1);
+	assert_int_equal(try_open(&db, FCDB_OPEN_EXCLUSIVE), FCDB_EBUSY);
+	assert_null(db);
+	assert_string_equal(fcdb_error_name(FCDB_EBUSY), "Busy");
+	assert_non_null(strstr(fcdb_error_last()->message, "another process"));
+	assert_int_equal(write(to_child[1], "c", 1), 1);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	db = open_store(FCDB_OPEN_EXCLUSIVE);
+	fcdb_close(db);
+	close(to_child[0]);
+	close(to_child[1]);
+	close(to_parent[0]);
+	close(to_parent[1]);
+}
+
+/* This process has it open already; and exclusive is for writing. */
+static void test_busy_in_this_process_and_misuse(void **state)
+{
+	fcdb *a, *b = NULL;
+
+	(void)state;
+	a = open_store(0);
+	assert_int_equal(try_open(&b, FCDB_OPEN_EXCLUSIVE), FCDB_EBUSY);
+	assert_non_null(strstr(fcdb_error_last()->message, "this process"));
+	fcdb_close(a);
+	assert_int_equal(try_open(&b, FCDB_OPEN_EXCLUSIVE | FCDB_OPEN_READONLY),
+	                 FCDB_EMISUSE);
+	/* an exclusive handle is shared by later opens in this process */
+	a = open_store(FCDB_OPEN_EXCLUSIVE);
+	b = open_store(0);
+	fcdb_close(b);
+	fcdb_close(a);
+}
+
+/* While an exclusive handle is open, another process's open waits; it
+   then sees everything the exclusive handle wrote. */
+static void test_others_wait_for_the_exclusive_handle(void **state)
+{
+	struct mem m = corpus(0, 300);
+	int go[2], ready[2], status;
+	char c;
+	fcdb *db;
+	pid_t pid;
+
+	(void)state;
+	db = open_store(0); /* made with its region */
+	fcdb_close(db);
+	assert_int_equal(pipe(go), 0);
+	assert_int_equal(pipe(ready), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		fcdb *mine = NULL;
+		fcdb_stats st;
+
+		if (read(go[0], &c, 1) != 1 || write(ready[1], "r", 1) != 1)
+			_exit(2);
+		if (try_open(&mine, 0) || fcdb_stats_get(mine, &st))
+			_exit(3);
+		fcdb_close(mine);
+		_exit(st.functions == 300 ? 0 : 4);
+	}
+	db = open_store(FCDB_OPEN_EXCLUSIVE);
+	assert_int_equal(write(go[1], "g", 1), 1);
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	{
+		struct timespec ts = { 0, 300 * 1000000L };
+
+		nanosleep(&ts, NULL);
+	}
+	/* still waiting in fcdb_open: it has seen nothing yet */
+	assert_int_equal(waitpid(pid, &status, WNOHANG), 0);
+	if (import(db, &m, FCDB_IMPORT_CREATE, 0, m.len, NULL))
+		fail_msg("import: %s", fcdb_error_last()->message);
+	fcdb_close(db);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	free(m.data);
+	close(go[0]);
+	close(go[1]);
+	close(ready[0]);
+	close(ready[1]);
+}
+
+static char *slurp_store(size_t *len)
+{
+	return tu_slurp(sb.store, len);
+}
+
+static void assert_same_file(const char *before, size_t blen)
+{
+	size_t alen;
+	char *after = slurp_store(&alen);
+
+	assert_int_equal(alen, blen);
+	if (memcmp(before, after, blen) != 0)
+		fail_msg("the store file changed");
+	free(after);
+}
+
+/* Refused imports and dry runs on an exclusive store leave the file
+   byte for byte as it was, though the write map reuses free pages. */
+static void test_refused_import_leaves_every_byte(void **state)
+{
+	struct mem base = corpus(0, 2000), more = corpus(5000, 600);
+	fcdb_list_options lo;
+	fcdb_list *list = NULL;
+	char token[512] = "", *before;
+	size_t blen, i;
+	fcdb *db;
+
+	(void)state;
+	db = open_store(FCDB_OPEN_NOSYNC);
+	if (import(db, &base, FCDB_IMPORT_CREATE, 0, 0, NULL))
+		fail_msg("import: %s", fcdb_error_last()->message);
+	/* free pages for the next transaction to reuse */
+	for (int page = 0; page < 5; page++) {
+		fcdb_list_options_init(&lo);
+		lo.limit = 100;
+		lo.next_token = token[0] ? token : NULL;
+		assert_int_equal(fcdb_function_list(db, &list, &lo), 0);
+		assert_int_equal(fcdb_list_count(list), 100);
+		snprintf(token, sizeof(token), "%s", fcdb_list_next_token(list));
+		for (i = 0; i < fcdb_list_count(list); i += 2)
+			assert_int_equal(fcdb_function_delete(db,
+			                 fcdb_function_name(fcdb_list_at(list, i)),
+			                 NULL), 0);
+		fcdb_list_free(list);
+	}
+	fcdb_close(db);
+	before = slurp_store(&blen);
+
+	/* a bad record after 600 good ones */
+	db = open_store(FCDB_OPEN_EXCLUSIVE);
+	mem_add(&more, "{\"functionName\":\"x\",\"runtime\":\"cobol\"}\n", 39);
+	assert_int_equal(import(db, &more, FCDB_IMPORT_CREATE, 0, 0, NULL),
+	                 FCDB_EINVAL);
+	fcdb_close(db);
+	assert_same_file(before, blen);
+
+	/* a dry run of the good ones, in each mode */
+	more.len -= 39;
+	more.data[more.len] = '\0';
+	for (int mode = FCDB_IMPORT_CREATE; mode <= FCDB_IMPORT_REPLACE;
+	     mode++) {
+		fcdb_import_report rep;
+
+		db = open_store(FCDB_OPEN_EXCLUSIVE);
+		assert_int_equal(import(db, &more, mode, FCDB_IMPORT_DRY_RUN,
+		                        more.len, &rep), 0);
+		assert_int_equal(rep.created, 600);
+		fcdb_close(db);
+		assert_same_file(before, blen);
+	}
+	/* a name twice, found by upsert's marks */
+	{
+		struct mem twice = corpus(5000, 300);
+
+		mem_add(&twice, more.data, more.len);
+		db = open_store(FCDB_OPEN_EXCLUSIVE);
+		assert_int_equal(import(db, &twice, FCDB_IMPORT_UPSERT, 0, 0,
+		                        NULL), FCDB_EINVAL);
+		assert_non_null(strstr(fcdb_error_last()->message,
+		                       "appears twice"));
+		fcdb_close(db);
+		assert_same_file(before, blen);
+		free(twice.data);
+	}
+	/* and one that lands changes it */
+	db = open_store(FCDB_OPEN_EXCLUSIVE);
+	assert_int_equal(import(db, &more, FCDB_IMPORT_CREATE, 0, 0, NULL), 0);
+	assert_int_equal(count(db), 2000 - 250 + 600);
+	fcdb_close(db);
+	free(before);
+	free(base.data);
+	free(more.data);
+}
+
+/*
+ * No room for the map is an IOError, never a SIGBUS: a file-size limit
+ * stands in for a full disk (posix_fallocate and ftruncate then fail
+ * with EFBIG).  In a child, so that the limit stays there.
+ */
+static int full_disk_child(void)
+{
+	struct mem small = corpus(0, 200), big = corpus(1000, 12000);
+	struct rlimit rl;
+	fcdb *db = NULL;
+	char *before;
+	size_t blen;
+	off_t size;
+
+	signal(SIGXFSZ, SIG_IGN);
+	if (try_open(&db, 0) || import(db, &small, FCDB_IMPORT_CREATE, 0, 0,
+	                               NULL))
+		return 10;
+	fcdb_close(db);
+	db = NULL;
+	size = file_size();
+	before = tu_slurp(sb.store, &blen);
+	/* room for the map's first 8 MiB, not for 11 MiB of records */
+	rl.rlim_cur = rl.rlim_max = (rlim_t)size + (12u << 20);
+	if (setrlimit(RLIMIT_FSIZE, &rl))
+		return 11;
+	if (try_open(&db, FCDB_OPEN_EXCLUSIVE))
+		return 12;
+	if (import(db, &big, FCDB_IMPORT_CREATE, 0, 0, NULL) != FCDB_EIO)
+		return 13;
+	if (!strstr(fcdb_error_last()->message, "reserving"))
+		return 14;
+	/* nor for reserving them up front */
+	if (import(db, &big, FCDB_IMPORT_CREATE, 0, big.len, NULL) != FCDB_EIO)
+		return 15;
+	if (count(db) != 200)
+		return 18;
+	fcdb_close(db);
+	db = NULL;
+	/* no room for the first 8 MiB: the open fails */
+	rl.rlim_cur = rl.rlim_max = (rlim_t)size + (2u << 20);
+	if (setrlimit(RLIMIT_FSIZE, &rl))
+		return 16;
+	if (try_open(&db, FCDB_OPEN_EXCLUSIVE) != FCDB_EIO || db)
+		return 17;
+	{
+		size_t alen;
+		char *after = tu_slurp(sb.store, &alen);
+		int same = alen == blen && memcmp(before, after, blen) == 0;
+
+		free(after);
+		if (!same)
+			return 19;
+	}
+	free(before);
+	free(small.data);
+	free(big.data);
+	return 0;
+}
+
+static void test_full_disk_is_an_error(void **state)
+{
+	int status;
+	pid_t pid;
+
+	(void)state;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(full_disk_child());
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (!WIFEXITED(status))
+		fail_msg("the child died of signal %d", WTERMSIG(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_import_grows_and_trims,
+		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_busy_while_another_process_has_it, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_busy_in_this_process_and_misuse, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_others_wait_for_the_exclusive_handle, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_refused_import_leaves_every_byte, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_full_disk_is_an_error,
+		                                setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
