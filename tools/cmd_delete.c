@@ -22,7 +22,7 @@ static int run(const struct cli_args *args)
 		if (rc)
 			return rc;
 	}
-	rc = cli_open_create(&db, args, &ns);
+	rc = cli_open_create(&db, args, &ns, 0);
 	if (rc)
 		goto out;
 	rc = fcdb_function_delete(db, args->pos[0], &wo);

@@ -68,6 +68,7 @@ static int run(const struct cli_args *args)
 	struct cli_new_store ns = { .tmp = "" };
 	FILE *in = NULL;
 	fcdb *db = NULL;
+	struct stat st;
 	int rc;
 
 	fcdb_import_options_init(&io);
@@ -93,9 +94,11 @@ static int run(const struct cli_args *args)
 		return cli_failf(FCDB_EIO, "cannot read %s: %s",
 		                 strcmp(file, "-") ? file : "standard input",
 		                 strerror(errno));
-	rc = cli_open_create(&db, args, &ns);
+	rc = cli_open_create(&db, args, &ns, FCDB_OPEN_EXCLUSIVE);
 	if (rc)
 		goto out;
+	if (fstat(fileno(in), &st) == 0 && S_ISREG(st.st_mode))
+		io.size_hint = (uint64_t)st.st_size;
 	io.rewind = rewind_in;
 	io.progress = cli_progress_update;
 	io.progress_ctx = &prog;

@@ -29,7 +29,7 @@ static int run(const struct cli_args *args)
 	if (fcdb_state_parse(&state, args->pos[1]) != 0)
 		return cli_failf(FCDB_EINVAL, "state: \"%s\" is not Pending, "
 		                 "Active, Inactive or Failed", args->pos[1]);
-	rc = cli_open_create(&db, args, &ns);
+	rc = cli_open_create(&db, args, &ns, 0);
 	if (rc)
 		goto out;
 	rc = fcdb_function_set_state(db, &fn, args->pos[0], state,

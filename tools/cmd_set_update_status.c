@@ -30,7 +30,7 @@ static int run(const struct cli_args *args)
 		return cli_failf(FCDB_EINVAL, "lastUpdateStatus: \"%s\" is not "
 		                 "InProgress, Successful or Failed",
 		                 args->pos[1]);
-	rc = cli_open_create(&db, args, &ns);
+	rc = cli_open_create(&db, args, &ns, 0);
 	if (rc)
 		goto out;
 	rc = fcdb_function_set_update_status(db, &fn, args->pos[0], status,

@@ -42,7 +42,7 @@ static int run(const struct cli_args *args)
 	if (rc == 0 && zip)
 		rc = cli_read_file(zip, "code package", &code, &code_len);
 	if (rc == 0)
-		rc = cli_open_create(&db, args, &ns);
+		rc = cli_open_create(&db, args, &ns, 0);
 	if (rc)
 		goto out;
 	if (code) {

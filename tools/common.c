@@ -31,7 +31,7 @@ int cli_status(int code)
 	case FCDB_ECONCURRENT:
 	case FCDB_ETRANSITION:
 		return CLI_EXIT_CONFLICT;
-	default: /* EIO, ECORRUPT, ENOMEM, EMISUSE, EINTERNAL, unknown */
+	default: /* EIO, ECORRUPT, ENOMEM, EMISUSE, EINTERNAL, EBUSY, unknown */
 		return CLI_EXIT_FAILURE;
 	}
 }
@@ -367,6 +367,11 @@ int cli_open(fcdb **out, const struct cli_args *args, unsigned int flags)
 	fcdb_options_init(&opts);
 	opts.flags = flags;
 	rc = fcdb_open(out, args->db_path, &opts);
+	if (rc == FCDB_EBUSY && (flags & FCDB_OPEN_EXCLUSIVE)) {
+		/* in use elsewhere: share it (the import's memory then grows) */
+		opts.flags = flags & ~FCDB_OPEN_EXCLUSIVE;
+		rc = fcdb_open(out, args->db_path, &opts);
+	}
 	return rc ? cli_fail(rc) : 0;
 }
 
@@ -405,7 +410,7 @@ static void dir_of(const char *path, char *out, size_t size)
 }
 
 int cli_open_create(fcdb **out, const struct cli_args *args,
-                    struct cli_new_store *ns)
+                    struct cli_new_store *ns, unsigned int flags)
 {
 	char target[sizeof(ns->path)], dir[sizeof(ns->path)];
 	fcdb_options opts;
@@ -418,18 +423,18 @@ int cli_open_create(fcdb **out, const struct cli_args *args,
 	for (hops = 0;; hops++) {
 		if (lstat(ns->path, &st) != 0) {
 			if (errno != ENOENT)
-				return cli_open(out, args, 0); /* it says why */
+				return cli_open(out, args, flags); /* it says why */
 			break; /* missing: build it aside */
 		}
 		/* there, or nothing to decide: open it in place */
 		if (!S_ISLNK(st.st_mode) || stat(ns->path, &st) == 0 ||
 		    errno != ENOENT || hops == 40)
-			return cli_open(out, args, 0);
+			return cli_open(out, args, flags);
 		/* a symbolic link to a missing file: the store goes to the
 		   link's target, so the link finds it */
 		n = readlink(ns->path, target, sizeof(target) - 1);
 		if (n < 0)
-			return cli_open(out, args, 0);
+			return cli_open(out, args, flags);
 		target[n] = '\0';
 		dir_of(ns->path, dir, sizeof(dir));
 		if (target[0] == '/')
@@ -458,6 +463,7 @@ int cli_open_create(fcdb **out, const struct cli_args *args,
 	cli_remove_on_signal(ns->tmp);
 	cli_remove_on_signal(ns->lock);
 	fcdb_options_init(&opts);
+	opts.flags = flags;
 	rc = fcdb_open(out, ns->tmp, &opts);
 	if (rc) {
 		rc = cli_fail(rc);

@@ -141,7 +141,8 @@ void cli_remove_on_signal_clear(void);
 /*
  * cli_open: open the store args->db_path with `flags` (FCDB_OPEN_*).
  * Inspection commands pass FCDB_OPEN_READONLY and never create a store;
- * write commands use cli_open_create instead.  On success *out is OWNED (fcdb_close).  On failure prints
+ * write commands use cli_open_create instead.  FCDB_OPEN_EXCLUSIVE is a
+ * wish: a store in use elsewhere is opened shared instead.  On success *out is OWNED (fcdb_close).  On failure prints
  * the error and returns its exit status.
  */
 int cli_open(fcdb **out, const struct cli_args *args, unsigned int flags);
@@ -166,7 +167,7 @@ struct cli_new_store {
 };
 
 int cli_open_create(fcdb **out, const struct cli_args *args,
-                    struct cli_new_store *ns);
+                    struct cli_new_store *ns, unsigned int flags);
 int cli_new_store_publish(fcdb **db, const struct cli_args *args,
                           struct cli_new_store *ns);
 void cli_new_store_drop(struct cli_new_store *ns);

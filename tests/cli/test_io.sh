@@ -197,6 +197,32 @@ many_functions() {
 	}'
 }
 
+# import has the store to itself when it can (its own memory then stays
+# flat); while another process has the store open it shares it instead.
+# An export stalled on a full pipe keeps the store open throughout.
+test_import_while_another_process_reads() {
+	many_functions 3100 >all.ndjson
+	head -n 3000 all.ndjson >many.ndjson
+	tail -n 100 all.ndjson >more.ndjson
+	fcdb import many.ndjson >/dev/null || fail "first import"
+	printf '%s\n' 'dd bs=1 count=1 >/dev/null 2>&1; : >started' \
+		'n=0; while [ ! -e done ] && [ $n -lt 1200 ]; do' \
+		'sleep 0.05; n=$((n + 1)); done; cat >/dev/null' >hold.sh
+	fcdb export 2>/dev/null | sh hold.sh &
+	n=0
+	while [ ! -e started ] && [ $n -lt 1200 ]; do
+		sleep 0.05
+		n=$((n + 1))
+	done
+	[ -e started ] || fail "the export did not start"
+	run import more.ndjson
+	: >done
+	wait
+	expect 0
+	[ "$(field out created)" = 100 ] || fail "created: $(cat out)"
+	[ "$(fcdb export | wc -l)" -eq 3100 ] || fail "not all there"
+}
+
 # The progress line appears on a terminal only.  A pipe that stalls
 # for 1.2 s once fcdb is under way makes the import and the export last
 # over a second, however slowly fcdb starts (valgrind): the writer's
@@ -232,4 +258,4 @@ run_tests test_round_trip_ndjson_and_json test_export_to_file \
 	test_import_from_pipe_and_shapes test_import_modes \
 	test_import_refusals test_export_closed_stdout \
 	test_export_readonly_missing_store test_progress_on_terminal_only \
-	test_export_output_checks
+	test_export_output_checks test_import_while_another_process_reads
