@@ -8,6 +8,7 @@
 
 struct bench_sys {
 	fcdb *db;
+	char *path;
 };
 
 struct bench_reader {
@@ -22,24 +23,32 @@ static int fail(const char *what, int rc)
 	return -1;
 }
 
-static int f_open(bench_sys **out, const char *path)
+static int open_with(bench_sys *s, unsigned int flags)
 {
 	fcdb_options o;
-	bench_sys *s = calloc(1, sizeof(*s));
 	int rc;
 
-	*out = NULL;
-	if (!s)
-		return -1;
 	fcdb_options_init(&o);
 	o.region = BENCH_REGION;
 	o.account_id = BENCH_ACCOUNT;
-	o.map_size = BENCH_MAP_SIZE;
-	/* default flags: every commit is durable (fsync) */
-	rc = fcdb_open(&s->db, path, &o);
-	if (rc) {
+	/* every commit is durable (fsync); an exclusive map starts small
+	   and grows allocated, so no map_size there */
+	o.flags = flags;
+	o.map_size = (flags & FCDB_OPEN_EXCLUSIVE) ? 0 : BENCH_MAP_SIZE;
+	rc = fcdb_open(&s->db, s->path, &o);
+	return rc ? fail("open", rc) : 0;
+}
+
+static int f_open(bench_sys **out, const char *path)
+{
+	bench_sys *s = calloc(1, sizeof(*s));
+
+	*out = NULL;
+	if (!s || !(s->path = strdup(path)) || open_with(s, 0)) {
+		if (s)
+			free(s->path);
 		free(s);
-		return fail("open", rc);
+		return -1;
 	}
 	*out = s;
 	return 0;
@@ -50,6 +59,7 @@ static void f_close(bench_sys *s)
 	if (!s)
 		return;
 	fcdb_close(s->db);
+	free(s->path);
 	free(s);
 }
 
@@ -110,10 +120,22 @@ static int f_import(bench_sys *s, const bench_input *in, uint64_t *records)
 		o.progress = src_progress;
 		o.progress_ctx = &src;
 	}
-	rc = fcdb_import(s->db, src_read, &src, &o, &rep);
+	/* as `fcdb import` does: the store to itself for the import, so
+	   that its memory does not grow with the input (fcdb.h) */
+	o.size_hint = in->bytes;
+	fcdb_close(s->db);
+	s->db = NULL;
+	rc = open_with(s, FCDB_OPEN_EXCLUSIVE);
+	if (rc == 0) {
+		rc = fcdb_import(s->db, src_read, &src, &o, &rep);
+		if (rc)
+			fail("import", rc);
+		fcdb_close(s->db);
+		s->db = NULL;
+	}
 	fclose(src.f);
-	if (rc)
-		return fail("import", rc);
+	if (open_with(s, 0) || rc)
+		return -1;
 	*records = rep.created;
 	return 0;
 }
