@@ -6,6 +6,7 @@
 #include "testutil.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -285,6 +286,54 @@ static void test_others_wait_for_the_exclusive_handle(void **state)
 	close(ready[1]);
 }
 
+/*
+ * The fcdb command, run on a terminal (script(1)) while this process has
+ * the store to itself, waits and says whom for.  $FCDB names the command
+ * (make test sets it); the test fails without it rather than skip.
+ */
+static void test_command_says_what_it_waits_for(void **state)
+{
+	const char *cmd = getenv("FCDB");
+	char line[1200], out[400], expect[100], *text;
+	int status;
+	fcdb *db;
+	pid_t pid;
+
+	(void)state;
+	if (!cmd || !*cmd)
+		fail_msg("FCDB must name the fcdb command (make test sets it)");
+	db = open_store(FCDB_OPEN_EXCLUSIVE);
+	snprintf(out, sizeof(out), "%s/typescript", sb.dir);
+	snprintf(line, sizeof(line), "%s --db %s stats", cmd, sb.store);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fd = open("/dev/null", O_RDONLY);
+
+		if (fd >= 0)
+			dup2(fd, STDIN_FILENO);
+		execlp("script", "script", "-qefc", line, out, (char *)NULL);
+		_exit(127);
+	}
+	{
+		struct timespec ts = { 1, 0 };
+
+		nanosleep(&ts, NULL);
+	}
+	assert_int_equal(waitpid(pid, &status, WNOHANG), 0);
+	fcdb_close(db);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	text = tu_slurp(out, NULL);
+	snprintf(expect, sizeof(expect), "waiting for process %ld, which has "
+	         "the store to itself", (long)getpid());
+	if (!strstr(text, expect) || !strstr(text, "\"functions\": 0"))
+		fail_msg("script output lacks \"%s\" or the stats: %s", expect,
+		         text);
+	free(text);
+}
+
 static char *slurp_store(size_t *len)
 {
 	return tu_slurp(sb.store, len);
@@ -471,6 +520,8 @@ int main(void)
 			test_refused_import_leaves_every_byte, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_disk_is_an_error,
 		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_command_says_what_it_waits_for, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

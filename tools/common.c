@@ -359,11 +359,44 @@ void cli_remove_on_signal_clear(void)
 
 /* ---- the store and input ---- */
 
+/*
+ * An import that has the store to itself (FCDB_OPEN_EXCLUSIVE) holds a
+ * write lock on byte 0 of the lock file, and every other open waits for
+ * it.  On a terminal, say so, so that a command that seems to hang
+ * explains itself.  Only a probe: this process has no other descriptor
+ * of the lock file whose locks closing this one could drop.
+ */
+static void say_if_waiting(const char *path)
+{
+	char real[4096], lock[4096 + 8];
+	struct flock fl;
+	int fd;
+
+	if (!isatty(STDERR_FILENO))
+		return;
+	if (!realpath(path, real))
+		return;
+	snprintf(lock, sizeof(lock), "%s-lock", real);
+	fd = open(lock, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return;
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_RDLCK;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = 0;
+	fl.l_len = 1;
+	if (fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type == F_WRLCK)
+		fprintf(stderr, "fcdb: waiting for process %ld, which has "
+		        "the store to itself (an import)...\n", (long)fl.l_pid);
+	close(fd);
+}
+
 int cli_open(fcdb **out, const struct cli_args *args, unsigned int flags)
 {
 	fcdb_options opts;
 	int rc;
 
+	say_if_waiting(args->db_path);
 	fcdb_options_init(&opts);
 	opts.flags = flags;
 	rc = fcdb_open(out, args->db_path, &opts);
