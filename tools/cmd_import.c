@@ -151,7 +151,9 @@ const struct cli_command cmd_import = {
 	"structural checks but skips range and ratio rules.  Prints a summary;\n"
 	"an error names the record (line or array index) and the field.  On a\n"
 	"terminal, an import longer than a second shows its progress on\n"
-	"stderr.  Creates a missing store.\n",
+	"stderr.  Creates a missing store.  When no other process has the\n"
+	"store open, the import has it to itself (its memory then stays\n"
+	"flat; other commands wait); else it shares it.\n",
 	.max_args = 1,
 	.options = options,
 	.run = run,
