@@ -100,7 +100,11 @@ struct fcdb__store {
 	int excl_fd;
 	int excl_held;
 	uint64_t excl_size; /* the file's size when opened exclusively */
+	int excl_truncated; /* ...was shorter than its pages: give it back */
 	int opened;       /* mdb_env_open succeeded */
+	/* this process's writers, one at a time: LMDB serialises them too,
+	   but write_exact must hold it from its copy to its restore */
+	pthread_mutex_t writer;
 };
 
 /*
@@ -355,7 +359,7 @@ static void excl_trim(fcdb__store *s)
 	    mdb_env_get_fd(s->env, &fd) || fstat(fd, &fst) != 0)
 		return;
 	used = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
-	if (used < s->excl_size)
+	if (used < s->excl_size || s->excl_truncated)
 		used = s->excl_size;
 	if ((uint64_t)fst.st_size > used && ftruncate(fd, (off_t)used) != 0)
 		return; /* the file keeps its reserve: harmless */
@@ -456,6 +460,7 @@ static void store_free(fcdb__store *s)
 		close(s->excl_fd);
 	for (int i = 0; i < SHARDS; i++)
 		pthread_rwlock_destroy(&s->remap[i].lock);
+	pthread_mutex_destroy(&s->writer);
 	free(s->path);
 	free(s);
 }
@@ -523,22 +528,20 @@ static int open_dbis(fcdb__store *s)
  * copy, a full disk during cp) would be mapped past its end, and reading
  * such a page kills the process with SIGBUS.  Refuse it at open instead.
  */
-static int check_file_size(fcdb__store *s)
+static int check_file_size(fcdb__store *s, uint64_t size)
 {
 	MDB_envinfo info;
 	MDB_stat st;
-	struct stat fst;
 	uint64_t need;
 
-	if (mdb_env_info(s->env, &info) || mdb_env_stat(s->env, &st) ||
-	    stat(s->path, &fst) != 0)
+	if (mdb_env_info(s->env, &info) || mdb_env_stat(s->env, &st))
 		return FCDB_OK; /* nothing to compare; LMDB will complain */
 	need = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
-	if ((uint64_t)fst.st_size < need)
+	if (size < need)
 		return fcdb__error_set(FCDB_ECORRUPT, NULL, 0,
 		                       "%s is truncated: %llu bytes, but its "
 		                       "pages need %llu", s->path,
-		                       (unsigned long long)fst.st_size,
+		                       (unsigned long long)size,
 		                       (unsigned long long)need);
 	return FCDB_OK;
 }
@@ -656,6 +659,7 @@ static int store_open_new(fcdb__store **out, const char *path,
 		return fcdb__error_set(FCDB_ENOMEM, NULL, 0, "out of memory");
 	s->flags = flags;
 	s->excl_fd = -1;
+	pthread_mutex_init(&s->writer, NULL);
 	s->path = strdup(path);
 	pthread_rwlockattr_init(&attr);
 	/* Writers (remaps) must not starve behind a stream of readers. */
@@ -696,12 +700,14 @@ static int store_open_new(fcdb__store **out, const char *path,
 	}
 	if (flags & FCDB__STORE_EXCLUSIVE) {
 		struct stat fst;
-		uint64_t map = stat(real, &fst) == 0 ? (uint64_t)fst.st_size : 0;
+		uint64_t map;
 
-		s->excl_size = map;
 		rc = excl_take(s, lock);
 		if (rc)
 			goto fail;
+		/* taken under the lock: nobody grows it now */
+		map = stat(real, &fst) == 0 ? (uint64_t)fst.st_size : 0;
+		s->excl_size = map;
 		map = round_map(map + EXCL_HEADROOM);
 		if (map_size > map)
 			map = round_map(map_size);
@@ -721,6 +727,15 @@ static int store_open_new(fcdb__store **out, const char *path,
 			goto fail;
 		}
 		s->excl_held = 1;
+		/* the write map has set the file's size to the map's: judge a
+		   truncated file by the size it had (a new one had none) */
+		if (s->excl_size) {
+			rc = check_file_size(s, s->excl_size);
+			if (rc) {
+				s->excl_truncated = 1;
+				goto fail;
+			}
+		}
 		rc = excl_allocate(s, fcdb__store_map_size(s));
 		if (rc)
 			goto fail;
@@ -736,9 +751,14 @@ static int store_open_new(fcdb__store **out, const char *path,
 		goto fail;
 	}
 	s->opened = 1;
-	rc = check_file_size(s);
-	if (rc)
-		goto fail;
+	if (!s->excl_held) {
+		struct stat fst;
+
+		rc = stat(s->path, &fst) == 0
+		     ? check_file_size(s, (uint64_t)fst.st_size) : FCDB_OK;
+		if (rc)
+			goto fail;
+	}
 	mdb_reader_check(s->env, &dead);
 	rc = open_dbis(s);
 	if (rc)
@@ -748,8 +768,9 @@ static int store_open_new(fcdb__store **out, const char *path,
 	return FCDB_OK;
 fail:
 	store_free(s);
-	/* a refused open leaves no lock file of its own behind */
-	if (!had_lock && lock[0])
+	/* A refused open leaves no lock file of its own behind; but an
+	   exclusive one may have lost to a process now using that file. */
+	if (!had_lock && lock[0] && !(flags & FCDB__STORE_EXCLUSIVE))
 		unlink(lock);
 	restore_mode(real, &was);
 	return rc;
@@ -988,12 +1009,19 @@ static int store_write(fcdb__store *s, fcdb__write_fn body, void *ctx,
 			}
 		}
 		if (rc == 0) {
+			size_t id = mdb_txn_id(t.txn);
+			MDB_envinfo info;
+
 			rc = mdb_txn_commit(t.txn);
 			if (rc == MDB_MAP_FULL)
 				rc = FCDB__EMAPFULL;
 			else if (rc)
 				rc = lmdb_error(rc, "committing");
-			*committed = rc == 0;
+			/* a sync that failed after the meta page was written
+			   still leaves the commit in the file */
+			*committed = rc == 0 ||
+			             (mdb_env_info(s->env, &info) == 0 &&
+			              info.me_last_txnid >= id);
 		} else if (t.txn) {
 			mdb_txn_abort(t.txn);
 		}
@@ -1015,9 +1043,12 @@ static int store_write(fcdb__store *s, fcdb__write_fn body, void *ctx,
 
 int fcdb__store_write(fcdb__store *s, fcdb__write_fn body, void *ctx)
 {
-	int committed;
+	int rc, committed;
 
-	return store_write(s, body, ctx, &committed);
+	pthread_mutex_lock(&s->writer);
+	rc = store_write(s, body, ctx, &committed);
+	pthread_mutex_unlock(&s->writer);
+	return rc;
 }
 
 /*
@@ -1077,11 +1108,14 @@ static int excl_save(fcdb__store *s, FILE **out)
 	while ((rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) == 0) {
 		size_t n, i, id;
 
-		if (!v.mv_data || v.mv_size < sizeof(size_t))
-			break;
-		memcpy(&n, v.mv_data, sizeof(n));
-		if (n > v.mv_size / sizeof(size_t) - 1)
-			break;
+		if (!v.mv_data || v.mv_size < sizeof(size_t) ||
+		    (memcpy(&n, v.mv_data, sizeof(n)),
+		     n > v.mv_size / sizeof(size_t) - 1)) {
+			rc = fcdb__error_set(FCDB_ECORRUPT, NULL, MDB_CORRUPTED,
+			                     "%s: an entry of LMDB's free list "
+			                     "is damaged", s->path);
+			goto out;
+		}
 		for (i = 1; i <= n; i++) {
 			memcpy(&id, (char *)v.mv_data + i * sizeof(size_t),
 			       sizeof(id));
@@ -1145,13 +1179,15 @@ int fcdb__store_write_exact(fcdb__store *s, fcdb__write_fn body, void *ctx)
 
 	if (!s->excl_held)
 		return fcdb__store_write(s, body, ctx);
+	pthread_mutex_lock(&s->writer);
 	rc = excl_save(s, &saved);
-	if (rc)
-		return rc;
-	rc = store_write(s, body, ctx, &committed);
-	if (!committed)
-		excl_restore(s, saved);
-	fclose(saved);
+	if (rc == 0) {
+		rc = store_write(s, body, ctx, &committed);
+		if (!committed)
+			excl_restore(s, saved);
+		fclose(saved);
+	}
+	pthread_mutex_unlock(&s->writer);
 	return rc;
 }
 

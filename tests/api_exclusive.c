@@ -216,6 +216,56 @@ static void test_busy_while_another_process_has_it(void **state)
 	close(to_parent[1]);
 }
 
+/* A refused exclusive open must not take the lock file away from the
+   process that holds it (it made it: there was none before). */
+static void test_busy_keeps_the_holders_lock_file(void **state)
+{
+	char lock[400];
+	int status;
+	fcdb *db;
+	pid_t pid;
+
+	(void)state;
+	db = open_store(0);
+	fcdb_close(db);
+	snprintf(lock, sizeof(lock), "%s-lock", sb.store);
+	assert_int_equal(unlink(lock), 0);
+	db = open_store(FCDB_OPEN_EXCLUSIVE);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		fcdb *mine = NULL;
+
+		_exit(try_open(&mine, FCDB_OPEN_EXCLUSIVE) == FCDB_EBUSY ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(access(lock, F_OK), 0);
+	fcdb_close(db);
+}
+
+/* A truncated store is refused as damaged, though the write map sets
+   the file's size to the map's, and is left at the size it had. */
+static void test_truncated_store_refused(void **state)
+{
+	struct mem m = corpus(0, 500);
+	fcdb *db = NULL;
+	off_t size;
+
+	(void)state;
+	db = open_store(0);
+	if (import(db, &m, FCDB_IMPORT_CREATE, 0, 0, NULL))
+		fail_msg("import: %s", fcdb_error_last()->message);
+	fcdb_close(db);
+	db = NULL;
+	size = file_size() / 2;
+	assert_int_equal(truncate(sb.store, size), 0);
+	assert_int_equal(try_open(&db, FCDB_OPEN_EXCLUSIVE), FCDB_ECORRUPT);
+	assert_non_null(strstr(fcdb_error_last()->message, "truncated"));
+	assert_int_equal(file_size(), size);
+	free(m.data);
+}
+
 /* This process has it open already; and exclusive is for writing. */
 static void test_busy_in_this_process_and_misuse(void **state)
 {
@@ -513,6 +563,10 @@ int main(void)
 			test_busy_while_another_process_has_it, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_busy_in_this_process_and_misuse, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_busy_keeps_the_holders_lock_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_truncated_store_refused,
+		                                setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_others_wait_for_the_exclusive_handle, setup,
 			teardown),
