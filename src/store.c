@@ -393,8 +393,19 @@ static int remap(fcdb__store *s, int grow)
 		size = size > SIZE_MAX / 2 ? SIZE_MAX : size * 2;
 	}
 	if (s->excl_held) {
-		/* nobody else can have grown it; ours grows allocated */
-		rc = excl_resize(s, round_map(size));
+		/* Nobody else can have grown it; ours grows allocated.  On a
+		   disk short of room for double, a smaller step may fit. */
+		uint64_t cur = size / 2, steps[4];
+
+		steps[0] = size;
+		steps[1] = cur + cur / 2;
+		steps[2] = cur + cur / 4;
+		steps[3] = cur + EXCL_HEADROOM;
+		for (int i = 0; i < 4; i++) {
+			rc = excl_resize(s, round_map(steps[i]));
+			if (rc == 0)
+				break;
+		}
 	} else {
 		rc = mdb_env_set_mapsize(s->env, size);
 		bounds_refresh(s, 1);
@@ -424,8 +435,10 @@ int fcdb__store_reserve(fcdb__store *s, uint64_t bytes)
 		need = bytes > UINT64_MAX / 2 - need ? UINT64_MAX / 2
 		                                      : need + bytes;
 		need = round_map(need + EXCL_HEADROOM);
+		/* best effort: without the room the import may still fit, and
+		   growing the map says so if it does not */
 		if (need > info.me_mapsize)
-			rc = excl_resize(s, need);
+			(void)excl_resize(s, need);
 	}
 	for (int i = SHARDS - 1; i >= 0; i--)
 		pthread_rwlock_unlock(&s->remap[i].lock);

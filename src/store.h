@@ -130,7 +130,8 @@ int fcdb__store_stat_get(fcdb__store *s, fcdb__txn *t, fcdb__store_stat *out);
 /*
  * Exclusive stores only (a no-op otherwise): grow the map, and the disk
  * allocated for it, to `bytes` past the last page, so that a large write
- * does not restart on a full map.  FCDB_OK or FCDB_EIO (no room).
+ * does not restart on a full map.  Best effort: FCDB_OK even when the
+ * disk has no such room (the write then grows the map as it needs).
  */
 int fcdb__store_reserve(fcdb__store *s, uint64_t bytes);
 /* The size of the map now, in bytes. */

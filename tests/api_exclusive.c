@@ -491,9 +491,22 @@ static void test_refused_import_leaves_every_byte(void **state)
  * stands in for a full disk (posix_fallocate and ftruncate then fail
  * with EFBIG).  In a child, so that the limit stays there.
  */
+#define MID_RECORDS 12500 /* more than the first map (9 MiB), less than 1.25x */
+
+static int same_file(const char *before, size_t blen)
+{
+	size_t alen;
+	char *after = tu_slurp(sb.store, &alen);
+	int same = alen == blen && memcmp(before, after, blen) == 0;
+
+	free(after);
+	return same;
+}
+
 static int full_disk_child(void)
 {
-	struct mem small = corpus(0, 200), big = corpus(1000, 12000);
+	struct mem small = corpus(0, 200), big = corpus(1000, 16000);
+	struct mem mid = corpus(20000, MID_RECORDS);
 	struct rlimit rl;
 	fcdb *db = NULL;
 	char *before;
@@ -508,7 +521,7 @@ static int full_disk_child(void)
 	db = NULL;
 	size = file_size();
 	before = tu_slurp(sb.store, &blen);
-	/* room for the map's first 8 MiB, not for 11 MiB of records */
+	/* room for the map's first 8 MiB, not for 15 MiB of records */
 	rl.rlim_cur = rl.rlim_max = (rlim_t)size + (12u << 20);
 	if (setrlimit(RLIMIT_FSIZE, &rl))
 		return 11;
@@ -518,31 +531,39 @@ static int full_disk_child(void)
 		return 13;
 	if (!strstr(fcdb_error_last()->message, "reserving"))
 		return 14;
-	/* nor for reserving them up front */
+	/* nor when asked to reserve them up front (best effort) */
 	if (import(db, &big, FCDB_IMPORT_CREATE, 0, big.len, NULL) != FCDB_EIO)
 		return 15;
 	if (count(db) != 200)
-		return 18;
+		return 16;
 	fcdb_close(db);
 	db = NULL;
-	/* no room for the first 8 MiB: the open fails */
+	if (!same_file(before, blen))
+		return 17;
+	/* room for a smaller step than doubling: the map takes it */
+	if (try_open(&db, FCDB_OPEN_EXCLUSIVE))
+		return 18;
+	if (import(db, &mid, FCDB_IMPORT_CREATE, 0, 0, NULL) != 0)
+		return 19;
+	if (count(db) != 200 + MID_RECORDS)
+		return 20;
+	fcdb_close(db);
+	db = NULL;
+	/* no room for the first 8 MiB: the open fails, changing nothing */
+	free(before);
+	size = file_size();
+	before = tu_slurp(sb.store, &blen);
 	rl.rlim_cur = rl.rlim_max = (rlim_t)size + (2u << 20);
 	if (setrlimit(RLIMIT_FSIZE, &rl))
-		return 16;
+		return 21;
 	if (try_open(&db, FCDB_OPEN_EXCLUSIVE) != FCDB_EIO || db)
-		return 17;
-	{
-		size_t alen;
-		char *after = tu_slurp(sb.store, &alen);
-		int same = alen == blen && memcmp(before, after, blen) == 0;
-
-		free(after);
-		if (!same)
-			return 19;
-	}
+		return 22;
+	if (!same_file(before, blen))
+		return 23;
 	free(before);
 	free(small.data);
 	free(big.data);
+	free(mid.data);
 	return 0;
 }
 
