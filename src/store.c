@@ -541,14 +541,25 @@ static int open_dbis(fcdb__store *s)
  * copy, a full disk during cp) would be mapped past its end, and reading
  * such a page kills the process with SIGBUS.  Refuse it at open instead.
  */
+#define SIZE_NOW UINT64_MAX
+
+/* `size`: the file's size, or SIZE_NOW to take it after the meta page is
+   read (another process's commit grows the file before its meta page
+   names the new pages, never after). */
 static int check_file_size(fcdb__store *s, uint64_t size)
 {
 	MDB_envinfo info;
 	MDB_stat st;
+	struct stat fst;
 	uint64_t need;
 
 	if (mdb_env_info(s->env, &info) || mdb_env_stat(s->env, &st))
 		return FCDB_OK; /* nothing to compare; LMDB will complain */
+	if (size == SIZE_NOW) {
+		if (stat(s->path, &fst) != 0)
+			return FCDB_OK;
+		size = (uint64_t)fst.st_size;
+	}
 	need = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
 	if (size < need)
 		return fcdb__error_set(FCDB_ECORRUPT, NULL, 0,
@@ -765,10 +776,7 @@ static int store_open_new(fcdb__store **out, const char *path,
 	}
 	s->opened = 1;
 	if (!s->excl_held) {
-		struct stat fst;
-
-		rc = stat(s->path, &fst) == 0
-		     ? check_file_size(s, (uint64_t)fst.st_size) : FCDB_OK;
+		rc = check_file_size(s, SIZE_NOW);
 		if (rc)
 			goto fail;
 	}
