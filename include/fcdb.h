@@ -245,9 +245,11 @@ FCDB_API void fcdb_options_init(fcdb_options *opts);
  * process can damage the store, so open it so only for bulk work and
  * close it after.  The disk under the map is allocated before it is
  * written, so a full disk is FCDB_EIO, never a crash: the map starts 8
- * MiB past the file (or at map_size if larger), grows the same way, and
- * the file is cut back to its data at fcdb_close.  `fcdb import` opens
- * the store this way when no other process has it open.
+ * MiB past the file (or at map_size if larger), grows allocated too (by
+ * doubling, or a smaller step when the disk has no room for that), and
+ * the file is cut back to its data at fcdb_close.  A refused or dry-run
+ * fcdb_import leaves the file byte for byte as it was.  `fcdb import`
+ * opens the store this way when no other process has it open.
  */
 FCDB_API int fcdb_open(fcdb **out, const char *path, const fcdb_options *opts);
 
