@@ -395,13 +395,14 @@ static int remap(fcdb__store *s, int grow)
 	if (s->excl_held) {
 		/* Nobody else can have grown it; ours grows allocated.  On a
 		   disk short of room for double, a smaller step may fit. */
-		uint64_t cur = size / 2, steps[4];
+		uint64_t cur = size / 2, steps[5];
 
 		steps[0] = size;
 		steps[1] = cur + cur / 2;
 		steps[2] = cur + cur / 4;
 		steps[3] = cur + EXCL_HEADROOM;
-		for (int i = 0; i < 4; i++) {
+		steps[4] = cur + EXCL_ROUND;
+		for (int i = 0; i < 5; i++) {
 			rc = excl_resize(s, round_map(steps[i]));
 			if (rc == 0)
 				break;
@@ -761,8 +762,26 @@ static int store_open_new(fcdb__store **out, const char *path,
 			}
 		}
 		rc = excl_allocate(s, fcdb__store_map_size(s));
-		if (rc)
-			goto fail;
+		if (rc) {
+			/* a disk short of the headroom: start at the data,
+			   and let writes grow the map as the disk allows */
+			uint64_t small = s->excl_size + EXCL_ROUND;
+			MDB_envinfo info;
+			MDB_stat st;
+
+			if (mdb_env_info(s->env, &info) == 0 &&
+			    mdb_env_stat(s->env, &st) == 0 &&
+			    ((uint64_t)info.me_last_pgno + 1) * st.ms_psize +
+			    EXCL_ROUND > small)
+				small = ((uint64_t)info.me_last_pgno + 1) *
+				        st.ms_psize + EXCL_ROUND;
+			small = round_map(small);
+			if (small < fcdb__store_map_size(s) &&
+			    mdb_env_set_mapsize(s->env, small) == 0)
+				rc = excl_allocate(s, small);
+			if (rc)
+				goto fail;
+		}
 	} else if (rc) {
 		if (rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH)
 			rc = fcdb__error_set(FCDB_ECORRUPT, NULL, rc,

@@ -400,8 +400,11 @@ int cli_open(fcdb **out, const struct cli_args *args, unsigned int flags)
 	fcdb_options_init(&opts);
 	opts.flags = flags;
 	rc = fcdb_open(out, args->db_path, &opts);
-	if (rc == FCDB_EBUSY && (flags & FCDB_OPEN_EXCLUSIVE)) {
-		/* in use elsewhere: share it (the import's memory then grows) */
+	if ((rc == FCDB_EBUSY || rc == FCDB_EIO) &&
+	    (flags & FCDB_OPEN_EXCLUSIVE)) {
+		/* in use elsewhere, or no disk for the exclusive map's room:
+		   share it (the import's memory then grows); a shared open
+		   that fails too says why */
 		opts.flags = flags & ~FCDB_OPEN_EXCLUSIVE;
 		rc = fcdb_open(out, args->db_path, &opts);
 	}
@@ -498,6 +501,10 @@ int cli_open_create(fcdb **out, const struct cli_args *args,
 	fcdb_options_init(&opts);
 	opts.flags = flags;
 	rc = fcdb_open(out, ns->tmp, &opts);
+	if (rc == FCDB_EIO && (flags & FCDB_OPEN_EXCLUSIVE)) {
+		opts.flags = flags & ~FCDB_OPEN_EXCLUSIVE; /* as cli_open */
+		rc = fcdb_open(out, ns->tmp, &opts);
+	}
 	if (rc) {
 		rc = cli_fail(rc);
 		cli_new_store_drop(ns);

@@ -355,6 +355,116 @@ static void test_full_tmpfs_is_a_clean_io_error(void **state)
 	tu_sandbox_free(&sb);
 }
 
+/* An import with the store to itself on a disk with less room than the
+   exclusive map's 8 MiB: the map starts smaller and grows as the disk
+   allows; when the disk is full, a clean IOError, the store as it was. */
+struct text_src {
+	const char *data;
+	size_t len, pos;
+};
+
+static int text_read(void *ctx, char *buf, size_t cap, size_t *got)
+{
+	struct text_src *t = ctx;
+	size_t n = t->len - t->pos < cap ? t->len - t->pos : cap;
+
+	memcpy(buf, t->data + t->pos, n);
+	t->pos += n;
+	*got = n;
+	return 0;
+}
+
+static int text_rewind(void *ctx)
+{
+	((struct text_src *)ctx)->pos = 0;
+	return 0;
+}
+
+static int import_corpus(fcdb *db, uint64_t first, uint64_t n)
+{
+	corpus_buf line = { NULL, 0, 0 };
+	fcdb_import_options io;
+	struct text_src src;
+	size_t len = 0, cap = 0;
+	char *text = NULL;
+	uint64_t i;
+	int rc;
+
+	for (i = first; i < first + n; i++) {
+		line.len = 0;
+		corpus_function(&line, tu_seed(), i, CORPUS_FUNCTION, AU_REGION,
+		                AU_ACCOUNT);
+		if (len + line.len + 1 > cap) {
+			cap = (len + line.len + 1) * 2;
+			text = realloc(text, cap);
+			assert_non_null(text);
+		}
+		memcpy(text + len, line.data, line.len);
+		len += line.len;
+		text[len++] = '\n';
+	}
+	src.data = text;
+	src.len = len;
+	src.pos = 0;
+	fcdb_import_options_init(&io);
+	io.rewind = text_rewind;
+	io.size_hint = len;
+	rc = fcdb_import(db, text_read, &src, &io, NULL);
+	free(text);
+	corpus_buf_free(&line);
+	return rc;
+}
+
+static void test_exclusive_import_on_a_small_disk(void **state)
+{
+	char dir[300], store[340];
+	fcdb_stats st;
+	tu_sandbox sb;
+	fcdb *db = NULL;
+	int rc;
+
+	(void)state;
+	if (geteuid() != 0) {
+		print_message("limits: small tmpfs: not root, skipped\n");
+		skip();
+	}
+	tu_sandbox_new(&sb);
+	snprintf(dir, sizeof(dir), "%s/tmpfs", sb.dir);
+	snprintf(store, sizeof(store), "%s/store.fcdb", dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	if (mount("fcdb-stress", dir, "tmpfs", MS_NOSUID | MS_NODEV,
+	          "size=4m,mode=0700") != 0) {
+		print_message("limits: small tmpfs: cannot mount (%s), "
+		              "skipped\n", strerror(errno));
+		tu_sandbox_free(&sb);
+		skip();
+	}
+	snprintf(mounted, sizeof(mounted), "%s", dir);
+	au_ok(st_open(&db, store, FCDB_OPEN_NOSYNC, 0, 0));
+	fcdb_close(db);
+	au_ok(st_open(&db, store, FCDB_OPEN_EXCLUSIVE | FCDB_OPEN_NOSYNC, 0, 0));
+	au_ok(import_corpus(db, 0, 1500));
+	rc = import_corpus(db, 10000, 6000);
+	if (rc != FCDB_EIO)
+		fail_msg("an import past the disk: %s (%s), want IOError",
+		         fcdb_error_name(rc), fcdb_error_last()->message);
+	au_ok(fcdb_stats_get(db, &st));
+	assert_int_equal(st.functions, 1500);
+	au_ok(fcdb_check(db, NULL, NULL, NULL));
+	fcdb_close(db);
+	au_ok(st_open(&db, store, FCDB_OPEN_NOSYNC, 0, 0));
+	au_ok(fcdb_stats_get(db, &st));
+	assert_int_equal(st.functions, 1500);
+	fcdb_close(db);
+	print_message("limits: 4 MiB tmpfs, exclusive: 1500 imported, 6000 "
+	              "more a clean IOError (file %llu KiB)\n",
+	              (unsigned long long)st.file_bytes / 1024);
+	if (umount(dir) != 0)
+		fail_msg("umount %s: %s", dir, strerror(errno));
+	mounted[0] = '\0';
+	tu_sandbox_free(&sb);
+}
+
 /* ---- stale reader slots ---- */
 
 #define HOLDERS 12
@@ -496,6 +606,7 @@ int main(void)
 		cmocka_unit_test(test_tiny_map_grows_without_a_failed_write),
 		cmocka_unit_test(test_full_disk_is_a_clean_io_error),
 		cmocka_unit_test(test_full_tmpfs_is_a_clean_io_error),
+		cmocka_unit_test(test_exclusive_import_on_a_small_disk),
 		cmocka_unit_test(test_killed_readers_slots_are_reclaimed),
 	};
 
