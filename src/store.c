@@ -102,6 +102,7 @@ struct fcdb__store {
 	uint64_t excl_size; /* the file's size when opened exclusively */
 	int excl_truncated; /* ...was shorter than its pages: give it back */
 	int opened;       /* mdb_env_open succeeded */
+	int broken;       /* a remap failed: LMDB's map is gone */
 	/* this process's writers, one at a time: LMDB serialises them too,
 	   but write_exact must hold it from its copy to its restore */
 	pthread_mutex_t writer;
@@ -322,6 +323,25 @@ static int excl_take(fcdb__store *s, const char *lock)
 	return FCDB_OK;
 }
 
+/* mdb_env_set_mapsize unmaps before it maps again: when that fails the
+   environment has no map, and every later call must say so, not touch
+   it. */
+static int map_lost(fcdb__store *s, int rc)
+{
+	return fcdb__error_set(FCDB_EIO, NULL, rc, "%s: the map could not be "
+	                       "made again (%s); close the store and open it "
+	                       "again", s->path, mdb_strerror(rc));
+}
+
+static int check_broken(fcdb__store *s)
+{
+	return s->broken ? fcdb__error_set(FCDB_EIO, NULL, 0, "%s: the map "
+	                                   "was lost in an earlier remap; "
+	                                   "close the store and open it "
+	                                   "again", s->path)
+	                 : FCDB_OK;
+}
+
 static uint64_t round_map(uint64_t size)
 {
 	return (size + EXCL_ROUND - 1) / EXCL_ROUND * EXCL_ROUND;
@@ -331,16 +351,25 @@ static uint64_t round_map(uint64_t size)
    through the map can meet a hole on a full disk. */
 static int excl_allocate(fcdb__store *s, uint64_t size)
 {
+	MDB_envinfo info;
+	struct stat st;
 	int fd, e;
 
 	if (mdb_env_get_fd(s->env, &fd))
 		return FCDB_OK;
 	e = posix_fallocate(fd, 0, (off_t)size);
-	if (e)
+	if (e) {
+		/* some file systems (ext4) keep what they allocated before
+		   the disk filled, and the size: give it back at once */
+		if (mdb_env_info(s->env, &info) == 0 && fstat(fd, &st) == 0 &&
+		    (uint64_t)st.st_size > info.me_mapsize &&
+		    ftruncate(fd, (off_t)info.me_mapsize) != 0)
+			e = errno;
 		return fcdb__error_set(FCDB_EIO, NULL, e, "reserving %llu MiB "
 		                       "of disk for %s: %s",
 		                       (unsigned long long)(size >> 20), s->path,
 		                       strerror(e));
+	}
 	return FCDB_OK;
 }
 
@@ -374,8 +403,12 @@ static int excl_resize(fcdb__store *s, uint64_t size)
 	if (rc)
 		return rc;
 	rc = mdb_env_set_mapsize(s->env, size);
+	if (rc) {
+		s->broken = 1;
+		return map_lost(s, rc);
+	}
 	bounds_refresh(s, 1);
-	return rc ? lmdb_error(rc, "growing the map") : FCDB_OK;
+	return FCDB_OK;
 }
 
 /* Adopt a map size another process grew, or grow it ourselves. */
@@ -392,9 +425,13 @@ static int remap(fcdb__store *s, int grow)
 		size = info.me_mapsize;
 		size = size > SIZE_MAX / 2 ? SIZE_MAX : size * 2;
 	}
-	if (s->excl_held) {
+	rc = check_broken(s);
+	if (rc) {
+		/* nothing to remap */
+	} else if (s->excl_held && grow) {
 		/* Nobody else can have grown it; ours grows allocated.  On a
-		   disk short of room for double, a smaller step may fit. */
+		   disk short of room for double, a smaller step may fit;
+		   steps no larger than the map are skipped. */
 		uint64_t cur = size / 2, steps[5];
 
 		steps[0] = size;
@@ -402,17 +439,28 @@ static int remap(fcdb__store *s, int grow)
 		steps[2] = cur + cur / 4;
 		steps[3] = cur + EXCL_HEADROOM;
 		steps[4] = cur + EXCL_ROUND;
-		for (int i = 0; i < 5; i++) {
-			rc = excl_resize(s, round_map(steps[i]));
+		uint64_t failed = UINT64_MAX;
+
+		rc = fcdb__error_set(FCDB_EIO, NULL, ENOSPC, "%s: the map is "
+		                     "full and cannot grow", s->path);
+		for (int i = 0; i < 5 && !s->broken; i++) {
+			uint64_t want = round_map(steps[i]);
+
+			if (want <= cur || want >= failed)
+				continue;
+			rc = excl_resize(s, want);
 			if (rc == 0)
 				break;
+			failed = want;
 		}
 	} else {
 		rc = mdb_env_set_mapsize(s->env, size);
-		bounds_refresh(s, 1);
-		if (rc)
-			rc = lmdb_error(rc, grow ? "growing the map"
-			                         : "adopting the map size");
+		if (rc) {
+			s->broken = 1;
+			rc = map_lost(s, rc);
+		} else {
+			bounds_refresh(s, 1);
+		}
 	}
 	for (int i = SHARDS - 1; i >= 0; i--)
 		pthread_rwlock_unlock(&s->remap[i].lock);
@@ -430,7 +478,7 @@ int fcdb__store_reserve(fcdb__store *s, uint64_t bytes)
 		return FCDB_OK;
 	for (int i = 0; i < SHARDS; i++)
 		pthread_rwlock_wrlock(&s->remap[i].lock);
-	if (mdb_env_info(s->env, &info) == 0 &&
+	if (!s->broken && mdb_env_info(s->env, &info) == 0 &&
 	    mdb_env_stat(s->env, &st) == 0) {
 		need = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
 		need = bytes > UINT64_MAX / 2 - need ? UINT64_MAX / 2
@@ -464,7 +512,7 @@ static void store_free(fcdb__store *s)
 		return;
 	pool_drain(s);
 	if (s->env) {
-		if (s->excl_held && s->opened) {
+		if (s->excl_held && s->opened && !s->broken) {
 			excl_trim(s);
 			excl_lock(s->excl_fd, F_RDLCK);
 		}
@@ -733,9 +781,10 @@ static int store_open_new(fcdb__store **out, const char *path,
 		/* taken under the lock: nobody grows it now */
 		map = stat(real, &fst) == 0 ? (uint64_t)fst.st_size : 0;
 		s->excl_size = map;
-		map = round_map(map + EXCL_HEADROOM);
-		if (map_size > map)
-			map = round_map(map_size);
+		/* LMDB sets the file's size to the map's when it maps it,
+		   and a reader waiting for our lock may get in before we hold
+		   it again: open at the file's own size (a new file: LMDB's
+		   1 MiB), the room comes after */
 		mdb_env_set_mapsize(s->env, map);
 		eflags |= MDB_WRITEMAP;
 	}
@@ -761,24 +810,23 @@ static int store_open_new(fcdb__store **out, const char *path,
 				goto fail;
 			}
 		}
-		rc = excl_allocate(s, fcdb__store_map_size(s));
-		if (rc) {
-			/* a disk short of the headroom: start at the data,
-			   and let writes grow the map as the disk allows */
-			uint64_t small = s->excl_size + EXCL_ROUND;
+		{
+			/* room: 8 MiB past the data (or map_size), or on a
+			   disk short of that 1 MiB, growing as writes need */
+			uint64_t base = s->excl_size;
 			MDB_envinfo info;
 			MDB_stat st;
 
 			if (mdb_env_info(s->env, &info) == 0 &&
 			    mdb_env_stat(s->env, &st) == 0 &&
-			    ((uint64_t)info.me_last_pgno + 1) * st.ms_psize +
-			    EXCL_ROUND > small)
-				small = ((uint64_t)info.me_last_pgno + 1) *
-				        st.ms_psize + EXCL_ROUND;
-			small = round_map(small);
-			if (small < fcdb__store_map_size(s) &&
-			    mdb_env_set_mapsize(s->env, small) == 0)
-				rc = excl_allocate(s, small);
+			    ((uint64_t)info.me_last_pgno + 1) * st.ms_psize > base)
+				base = ((uint64_t)info.me_last_pgno + 1) *
+				       st.ms_psize;
+			rc = excl_resize(s, map_size > base + EXCL_HEADROOM
+			                    ? round_map(map_size)
+			                    : round_map(base + EXCL_HEADROOM));
+			if (rc && !s->broken)
+				rc = excl_resize(s, round_map(base + EXCL_ROUND));
 			if (rc)
 				goto fail;
 		}
@@ -929,6 +977,8 @@ int fcdb__store_read_begin(fcdb__store *s, fcdb__txn **out)
 	int rc, tries = 0, waited_ms = 0;
 
 	*out = NULL;
+	if (s->broken)
+		return check_broken(s);
 	for (;;) {
 		unsigned shard = my_shard();
 
@@ -1015,6 +1065,8 @@ static int store_write(fcdb__store *s, fcdb__write_fn body, void *ctx,
 	int rc, tries = 0;
 
 	*committed = 0;
+	if (s->broken)
+		return check_broken(s);
 
 	if (s->flags & FCDB__STORE_READONLY)
 		return fcdb__error_set(FCDB_EMISUSE, NULL, 0,
