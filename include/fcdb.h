@@ -57,7 +57,10 @@
  *   credentials (an empty file given as PATH is made 0600 before it
  *   becomes a store).  Symbolic links are followed: PATH-lock sits beside
  *   the real file, so every name of a store shares one lock.  Copy a
- *   live store with fcdb_backup, never with cp(1).
+ *   live store with fcdb_backup, never with cp(1).  While an import runs
+ *   on a store opened FCDB_OPEN_EXCLUSIVE there is a third, PATH-journal
+ *   (mode 0600): if the importing process dies, the next fcdb_open of the
+ *   store undoes the import with it.  Never delete it by hand.
  * - A process killed while it holds a read transaction leaves a stale
  *   reader slot; fcdb_open clears such slots (mdb_reader_check).
  * - The map grows on demand (doubling) when a write finds it full, and a
@@ -231,25 +234,20 @@ FCDB_API void fcdb_options_init(fcdb_options *opts);
  * FCDB_ENOMEM, FCDB_EMISUSE (already open read-only in this process),
  * FCDB_EBUSY (FCDB_OPEN_EXCLUSIVE only).
  *
- * FCDB_OPEN_EXCLUSIVE: have the store to this process alone, so that one
- * transaction can write any amount without the process's own memory
- * growing.  (LMDB otherwise keeps every page a write transaction dirties
- * in malloc'd memory until it commits: about 0.8 KiB a record for a
- * large fcdb_import.  Here the pages written are the file's, in the
- * kernel's page cache; the process's resident size still counts those it
- * maps, and a commit maps every page it wrote.)  The open fails with
- * FCDB_EBUSY, changing nothing, if another process has the store open,
- * or this process does; while the handle is open, other processes'
- * fcdb_open of the store waits until it closes.  Writes go through a
- * writable map of the file (LMDB's MDB_WRITEMAP): a stray pointer in this
- * process can damage the store, so open it so only for bulk work and
- * close it after.  The disk under the map is allocated before it is
- * written, so a full disk is FCDB_EIO, never a crash: the map starts 8
- * MiB past the file (or at map_size if larger), grows allocated too (by
- * doubling, or a smaller step when the disk has no room for that), and
- * the file is cut back to its data at fcdb_close.  A refused or dry-run
- * fcdb_import leaves the file byte for byte as it was.  `fcdb import`
- * opens the store this way when no other process has it open.
+ * FCDB_OPEN_EXCLUSIVE: have the store to this process alone, so that an
+ * fcdb_import of any size runs in bounded memory (below).  The open
+ * fails with FCDB_EBUSY, changing nothing, if another process has the
+ * store open, or this process does; while the handle is open, other
+ * processes' fcdb_open of the store waits until it closes (with no
+ * timeout: close the handle when the bulk work is done).  It undoes an
+ * import that a killed process left half done (see PATH-journal above;
+ * every other kind of open does too, waiting until nobody has the store
+ * open).  The disk the store may need is allocated ahead (posix_fallocate),
+ * so that a full disk is one clear FCDB_EIO early: the map starts 8 MiB
+ * past the file (or at map_size if larger) and grows allocated too (by
+ * doubling, or a smaller step when the disk has no room for that); the
+ * file is cut back to its data at fcdb_close.  `fcdb import` opens the
+ * store this way when no other process has it open.
  */
 FCDB_API int fcdb_open(fcdb **out, const char *path, const fcdb_options *opts);
 
@@ -658,19 +656,29 @@ FCDB_API void fcdb_import_options_init(fcdb_import_options *opts);
  * now.  Names must be unique within the input; so must functionIds
  * within the resulting store.
  *
- * The whole import is one write transaction: all records land or none,
- * and the store revision goes up by one (each record written carries it;
+ * The whole import is one transaction: all records land or none, and the
+ * store revision goes up by one (each record written carries it;
  * unchanged records keep theirs).  NDJSON is read one record at a time,
- * each at most 1 MiB of text.  Memory: on a store opened
- * FCDB_OPEN_EXCLUSIVE the process's own memory does not grow with the
- * import: the pages written are the file's, in the kernel's page cache
- * (mapped into the process, so its resident size counts them).  On a
- * shared store LMDB holds a write transaction's dirty pages in malloc'd
- * memory (up to 512 MiB, then it spills them to the file), so a large
- * import costs about as much memory as the data it writes, up to that
- * limit.  When the map must grow
- * mid-import the transaction is restarted: give `rewind` for that, or the
- * import fails with FCDB_EIO asking for a larger map_size.
+ * each at most 1 MiB of text.
+ *
+ * Memory.  On a shared store the import is one LMDB write transaction,
+ * which holds every page it dirties in malloc'd memory (up to 512 MiB,
+ * then it spills them to the file): about as much memory as the data it
+ * writes.  On a store opened FCDB_OPEN_EXCLUSIVE it commits in steps of
+ * 1,024 records and drops the file pages it maps as it goes, so its
+ * resident size stays within a few tens of MiB however large the import
+ * (README "Performance" has the figures); an undo journal (PATH-journal)
+ * makes the steps one transaction again: a refused import, a dry run, or
+ * one whose process dies is undone and leaves the file byte for byte as
+ * it was (a reserve past the end is cut at close).  No other process can
+ * open the store meanwhile, and other threads of this process wait at
+ * their next call on it until the import ends: `read` and `progress`
+ * must not call fcdb on the same store, or they wait for themselves.
+ *
+ * When the map must grow mid-import the import is restarted: give
+ * `rewind` for that, or the import fails with FCDB_EIO asking for a
+ * larger map_size (an exclusive store keeps room ahead, and reserves
+ * size_hint bytes first, so this is rare).
  *
  * Errors name the record (NDJSON line, array index) and the field path.
  * Returns FCDB_OK, FCDB_EINVAL (bad record, shape, duplicate), FCDB_EEXISTS

@@ -684,6 +684,9 @@ static int drop_unseen(struct import *im, fcdb__txn *t)
 			return rc;
 		im->rep.deleted++;
 		from = strlen(name);
+		rc = fcdb__txn_step(t, 0);
+		if (rc)
+			return rc;
 	}
 }
 
@@ -792,6 +795,8 @@ static int import_array(struct import *im, fcdb__txn *t)
 		if (rc)
 			return rc;
 		rc = import_record(im, t, line);
+		if (rc == 0)
+			rc = fcdb__txn_step(t, im->text.len);
 		if (rc)
 			return rc;
 		im->index++;
@@ -902,6 +907,8 @@ static int import_sequence(struct import *im, fcdb__txn *t, uint64_t line)
 
 	for (;;) {
 		rc = import_record(im, t, line);
+		if (rc == 0)
+			rc = fcdb__txn_step(t, im->text.len);
 		if (rc)
 			return rc;
 		im->index++;

@@ -24,11 +24,13 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "checksum.h"
 #include "error.h"
 #include "fcdb.h"
 
@@ -49,6 +51,7 @@ struct fcdb__txn {
 	unsigned shard;   /* the remap lock shard held */
 	MDB_dbi marks;    /* write transactions: the scratch set, if any */
 	int has_marks;
+	struct fcdb__chunk *chunk; /* an import in steps (write_exact) */
 };
 
 /*
@@ -101,6 +104,8 @@ struct fcdb__store {
 	int excl_held;
 	uint64_t excl_size; /* the file's size when opened exclusively */
 	int excl_truncated; /* ...was shorter than its pages: give it back */
+	off_t lock_txnid_at; /* LMDB's last txnid in the lock file, or 0 */
+	char jpath[PATH_MAX + 16]; /* the import's undo journal */
 	int opened;       /* mdb_env_open succeeded */
 	int broken;       /* a remap failed: LMDB's map is gone */
 	/* this process's writers, one at a time: LMDB serialises them too,
@@ -117,6 +122,12 @@ struct fcdb__store {
  * fork() gets its own (the pid is part of the key).
  */
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* store_open_new: a shared open found an interrupted import's journal */
+#define EJOURNAL (-101)
+static int journal_undo(const char *path, const char *real, const char *jpath);
+static int journal_undo_waiting(const char *path);
+static void lock_probe(fcdb__store *s);
 static fcdb__store *registry;
 
 /* Map an LMDB result to a recorded fcdb error. */
@@ -244,21 +255,9 @@ static int left_unset(void)
 }
 
 /*
- * Exclusive stores (FCDB__STORE_EXCLUSIVE): a write transaction whose
- * memory does not grow with its size.
- *
- * Without MDB_WRITEMAP a write transaction keeps every page it dirties
- * in malloc'd memory until it commits (LMDB spills only past 2^17
- * pages), so one transaction that loads 100,000 records costs its
- * process about 80 MiB of its own memory.  With MDB_WRITEMAP the pages
- * are written in place through a writable shared map: they are the
- * file's pages in the kernel's page cache, and the process's own memory
- * stays the same however large the transaction (its resident size still
- * counts the file pages it maps).  But LMDB forbids mixing processes with
- * and without the write map on one store, and with it LMDB sets the
- * file's size to the map's (ftruncate), which could cut pages another
- * process is writing.  So the write map is used only by a process that
- * has the store to itself:
+ * Exclusive stores (FCDB__STORE_EXCLUSIVE): a process that has the store
+ * to itself, so that an import can commit in steps that nobody else sees
+ * (see "Imports on an exclusive store" below for why and how):
  *
  * - Byte 0 of the lock file is LMDB's "first opener" lock: every opener
  *   tries to write-lock it (to initialise the lock file), else waits for
@@ -270,10 +269,11 @@ static int left_unset(void)
  *   it succeeds), initialises the lock file and lowers the lock to a
  *   read lock; we raise it again at once.  If another process got in
  *   between, the open fails with FCDB_EBUSY before anything is written.
- * - A hole in a sparse file is a SIGBUS when the disk is full, so the
- *   whole map is allocated (posix_fallocate) before any write and before
- *   the map grows.  The map starts EXCL_HEADROOM past the file;
- *   fcdb__store_reserve grows it ahead of a large write.
+ * - The map is allocated on disk (posix_fallocate) before it is used and
+ *   before it grows, so that a full disk is one clear error up front
+ *   rather than a failed commit deep into an import.  The map starts
+ *   EXCL_HEADROOM past the file; fcdb__store_reserve grows it ahead of a
+ *   large write.
  * - At close the file is cut back to its last page (the reserve is given
  *   back), and the lock lowered to a read lock before mdb_env_close: an
  *   opener waiting for us then joins a lock file that is still valid
@@ -411,15 +411,14 @@ static int excl_resize(fcdb__store *s, uint64_t size)
 	return FCDB_OK;
 }
 
-/* Adopt a map size another process grew, or grow it ourselves. */
-static int remap(fcdb__store *s, int grow)
+/* Adopt a map size another process grew, or grow it ourselves.  The
+   caller holds every remap shard. */
+static int remap_locked(fcdb__store *s, int grow)
 {
 	MDB_envinfo info;
 	size_t size = 0;
 	int rc;
 
-	for (int i = 0; i < SHARDS; i++)
-		pthread_rwlock_wrlock(&s->remap[i].lock);
 	if (grow) {
 		mdb_env_info(s->env, &info);
 		size = info.me_mapsize;
@@ -462,6 +461,16 @@ static int remap(fcdb__store *s, int grow)
 			bounds_refresh(s, 1);
 		}
 	}
+	return rc;
+}
+
+static int remap(fcdb__store *s, int grow)
+{
+	int rc;
+
+	for (int i = 0; i < SHARDS; i++)
+		pthread_rwlock_wrlock(&s->remap[i].lock);
+	rc = remap_locked(s, grow);
 	for (int i = SHARDS - 1; i >= 0; i--)
 		pthread_rwlock_unlock(&s->remap[i].lock);
 	return rc;
@@ -512,8 +521,9 @@ static void store_free(fcdb__store *s)
 		return;
 	pool_drain(s);
 	if (s->env) {
-		if (s->excl_held && s->opened && !s->broken) {
-			excl_trim(s);
+		if (s->excl_held && s->opened) {
+			if (!s->broken)
+				excl_trim(s);
 			excl_lock(s->excl_fd, F_RDLCK);
 		}
 		mdb_env_close(s->env);
@@ -765,6 +775,7 @@ static int store_open_new(fcdb__store **out, const char *path,
 		goto fail;
 	}
 	snprintf(lock, sizeof(lock), "%s-lock", real);
+	snprintf(s->jpath, sizeof(s->jpath), "%s-journal", real);
 	had_lock = access(lock, F_OK) == 0;
 	if (!(flags & FCDB__STORE_READONLY)) {
 		rc = make_private_if_empty(real, &was);
@@ -778,15 +789,17 @@ static int store_open_new(fcdb__store **out, const char *path,
 		rc = excl_take(s, lock);
 		if (rc)
 			goto fail;
+		/* nobody has the store open: undo an interrupted import */
+		rc = journal_undo(path, real, s->jpath);
+		if (rc)
+			goto fail;
 		/* taken under the lock: nobody grows it now */
 		map = stat(real, &fst) == 0 ? (uint64_t)fst.st_size : 0;
 		s->excl_size = map;
-		/* LMDB sets the file's size to the map's when it maps it,
-		   and a reader waiting for our lock may get in before we hold
-		   it again: open at the file's own size (a new file: LMDB's
-		   1 MiB), the room comes after */
+		/* a reader waiting for our lock may get in before we hold it
+		   again: open at the file's own size (a new file: LMDB's 1
+		   MiB), the room (allocated, past the data) comes after */
 		mdb_env_set_mapsize(s->env, map);
-		eflags |= MDB_WRITEMAP;
 	}
 	rc = mdb_env_open(s->env, real, eflags, 0600);
 	if (rc == 0 && (flags & FCDB__STORE_EXCLUSIVE)) {
@@ -801,8 +814,8 @@ static int store_open_new(fcdb__store **out, const char *path,
 			goto fail;
 		}
 		s->excl_held = 1;
-		/* the write map has set the file's size to the map's: judge a
-		   truncated file by the size it had (a new one had none) */
+		/* judge a truncated file by the size it had under the lock
+		   (a new one had none) */
 		if (s->excl_size) {
 			rc = check_file_size(s, s->excl_size);
 			if (rc) {
@@ -843,6 +856,12 @@ static int store_open_new(fcdb__store **out, const char *path,
 	}
 	s->opened = 1;
 	if (!s->excl_held) {
+		/* an import that had the store to itself died: undo it
+		   before reading anything (journal_undo_waiting) */
+		if (access(s->jpath, F_OK) == 0) {
+			rc = EJOURNAL;
+			goto fail;
+		}
 		rc = check_file_size(s, SIZE_NOW);
 		if (rc)
 			goto fail;
@@ -851,6 +870,8 @@ static int store_open_new(fcdb__store **out, const char *path,
 	rc = open_dbis(s);
 	if (rc)
 		goto fail;
+	if (s->excl_held)
+		lock_probe(s);
 	bounds_refresh(s, 1);
 	*out = s;
 	return FCDB_OK;
@@ -906,7 +927,17 @@ int fcdb__store_open(fcdb__store **out, const char *path, unsigned flags,
 			return FCDB_OK;
 		}
 	}
-	rc = store_open_new(&s, path, flags, map_size, max_readers);
+	for (int tries = 0;; tries++) {
+		rc = store_open_new(&s, path, flags, map_size, max_readers);
+		if (rc != EJOURNAL)
+			break;
+		rc = tries < 3 ? journal_undo_waiting(path)
+		               : fcdb__error_set(FCDB_EIO, NULL, 0, "%s: an "
+		                                 "interrupted import's journal "
+		                                 "keeps coming back", path);
+		if (rc)
+			break;
+	}
 	if (rc == 0) {
 		if (stat(path, &st) == 0) {
 			s->dev = st.st_dev;
@@ -999,6 +1030,7 @@ int fcdb__store_read_begin(fcdb__store *s, fcdb__txn **out)
 				                       "out of memory");
 			}
 			t->store = s;
+			t->chunk = NULL;
 			rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &t->txn);
 			if (rc) {
 				free(t);
@@ -1072,6 +1104,7 @@ static int store_write(fcdb__store *s, fcdb__write_fn body, void *ctx,
 		return fcdb__error_set(FCDB_EMISUSE, NULL, 0,
 		                       "the store was opened read-only");
 	t.store = s;
+	t.chunk = NULL;
 	t.shard = my_shard();
 	for (;;) {
 		pthread_rwlock_rdlock(&s->remap[t.shard].lock);
@@ -1144,143 +1177,757 @@ int fcdb__store_write(fcdb__store *s, fcdb__write_fn body, void *ctx)
 }
 
 /*
- * Through the write map, a transaction writes into the file as it goes:
- * into free pages, and past the last page.  LMDB never writes a page the
- * last commit uses, so these are all it can change, and a transaction
- * that does not commit changes nothing the store holds.  But a refused
- * import must leave the file byte for byte as it was, so those pages are
- * copied aside first (to an unlinked temporary file) and written back
- * after a transaction that did not commit.  The tail past the file's
- * size at open needs no copy: fcdb__store_close cuts it off.
+ * Imports on an exclusive store: steps and an undo journal.
+ *
+ * One LMDB write transaction keeps every page it dirties in malloc'd
+ * memory until it commits (about 80 MiB for 100,000 records), and with
+ * MDB_WRITEMAP instead its commit still touches every page it wrote (821
+ * MiB of resident size at 1M records).  So an import on an exclusive
+ * store commits in steps of STEP_RECORDS records (or STEP_BYTES of
+ * input): its dirty pages are one step's.  The pages it reads are mapped
+ * too, 16 at a time (the kernel maps the neighbours of a page it faults
+ * in, when they are in the page cache), so every SHED_RECORDS records
+ * they are dropped (MADV_DONTNEED: they stay in the page cache).  The
+ * steps are made one transaction again by an undo journal, the way
+ * SQLite's rollback journal does it:
+ *
+ * - Before the first write, the pages an import can change are copied to
+ *   PATH-journal: the two meta pages, the pages on LMDB's free list, and
+ *   the file's tail past its last page.  LMDB writes nothing else: a
+ *   transaction writes only pages that are free or new.
+ * - But a step frees the pages it copied on write, and a later step may
+ *   reuse them (not the next one: LMDB keeps a transaction's freed pages
+ *   until the one after next).  So after each step the pages it freed
+ *   that the import's first snapshot used are copied to the journal too
+ *   (journal_freed; `seen` marks those already there), and the journal
+ *   synced, before the next step starts.
+ * - Before the first step commits, the journal is synced and sealed (its
+ *   header's magic written last, synced again, the directory synced).
+ *   The steps commit without syncing; the last one syncs the file, and
+ *   only then is the journal removed: that is the import's commit.
+ * - An import that fails after a step commits is undone in place: every
+ *   saved page is written back, and LMDB's copy of the last transaction
+ *   id in the lock file is set back (lock_txnid_at), so that this and any
+ *   later process read the restored meta pages.  The file is then byte
+ *   for byte what it was.  An import that fails before any step needs
+ *   only the pages written back (nothing committed).
+ * - A process killed mid-import leaves a sealed journal: the next open of
+ *   the store, in any process, writes it back (journal_undo) under the
+ *   lock file's write lock before it reads anything.  Other processes
+ *   cannot see the steps meanwhile: the importer has the store to itself
+ *   and they wait.  Other threads of this process wait too: the import
+ *   holds every remap shard (so its callbacks must not use the handle).
+ *
+ * Where LMDB keeps the transaction id in the lock file differs between
+ * its versions: lock_probe finds it at open by its value, and when it
+ * cannot be found for certain an import runs as one transaction.
  */
-static int save_page(fcdb__store *s, int fd, FILE *f, char *buf, size_t psize,
-                     uint64_t pg)
-{
-	if (pread(fd, buf, psize, (off_t)(pg * psize)) != (ssize_t)psize)
-		return 0; /* past the end: nothing there to keep */
-	if (fwrite(&pg, sizeof(pg), 1, f) != 1 || fwrite(buf, psize, 1, f) != 1)
-		return fcdb__error_set(FCDB_EIO, NULL, errno, "saving the free "
-		                       "pages of %s: %s", s->path,
-		                       strerror(errno));
-	return 0;
-}
+#define STEP_RECORDS 1024
+#define STEP_BYTES (4u << 20)
+#define SHED_RECORDS 16
+#define STEP_ROOM (64ull << 20) /* room the map keeps ahead between steps */
+#define JOURNAL_MAGIC "fcdbUND1"
 
-static int excl_save(fcdb__store *s, FILE **out)
+/* The journal: this header, then entries to its end, each a page number,
+   the page, and an XXH3 of both (a torn last entry ends the journal: its
+   page was not yet overwritten, the journal being synced first). */
+struct jhead {
+	char magic[8];    /* JOURNAL_MAGIC once sealed, zeros before */
+	uint32_t psize;
+	uint32_t pad;
+	uint64_t keep;    /* the file's size to give back */
+	uint64_t dev, ino; /* the data file's */
+	uint64_t txnid;   /* the last transaction before the import */
+	uint64_t last_pgno; /* ...and its last page */
+};
+
+struct fcdb__chunk {
+	int jfd;
+	struct jhead head;
+	off_t jend;        /* where the next entry goes */
+	uint8_t *seen;     /* pages up to last_pgno in the journal */
+	char *page;        /* one page */
+	unsigned steps;    /* steps committed */
+	unsigned records;  /* since the last */
+	size_t bytes;
+	int marks_kept;    /* the marks were committed by a step */
+	int nosync;        /* MDB_NOSYNC was set for the steps */
+};
+
+static int sync_dir(const char *path)
 {
-	MDB_envinfo info;
-	MDB_stat st;
-	MDB_cursor *c = NULL;
-	MDB_val k, v;
-	fcdb__txn *t = NULL;
-	char *buf = NULL;
-	FILE *f;
-	uint64_t pg;
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
 	int fd, rc;
 
-	*out = NULL;
-	if (mdb_env_get_fd(s->env, &fd) || mdb_env_stat(s->env, &st))
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		snprintf(dir, sizeof(dir), "%.*s",
+		         slash == path ? 1 : (int)(slash - path), path);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+static int journal_error(fcdb__store *s, int e, const char *what)
+{
+	return fcdb__error_set(FCDB_EIO, NULL, e, "%s: %s the import's undo "
+	                       "journal %s: %s", s->path, what, s->jpath,
+	                       strerror(e));
+}
+
+/* A buffered writer of journal entries. */
+struct jout {
+	int fd;
+	char *buf;
+	size_t len, cap;
+	off_t at;
+	int err;
+};
+
+static void jout_flush(struct jout *o)
+{
+	if (o->len && !o->err) {
+		if (pwrite(o->fd, o->buf, o->len, o->at) != (ssize_t)o->len)
+			o->err = errno ? errno : EIO;
+		o->at += (off_t)o->len;
+	}
+	o->len = 0;
+}
+
+static void jout_add(struct jout *o, const void *p, size_t n)
+{
+	while (n && !o->err) {
+		size_t room = o->cap - o->len, k = n < room ? n : room;
+
+		memcpy(o->buf + o->len, p, k);
+		o->len += k;
+		p = (const char *)p + k;
+		n -= k;
+		if (o->len == o->cap)
+			jout_flush(o);
+	}
+}
+
+static uint64_t entry_check(uint64_t pg, const char *page, size_t psize)
+{
+	return fcdb__xxh3(page, psize, pg ^ 0x6a726e6cu);
+}
+
+/* Copy page `pg` of the data file into the journal, once: a page past the
+   end of the file has nothing to keep. */
+static void journal_page(struct jout *o, struct fcdb__chunk *c, int dfd,
+                         uint64_t pg)
+{
+	size_t psize = c->head.psize;
+	uint64_t check;
+
+	if (pg <= c->head.last_pgno) {
+		if (c->seen[pg / 8] & (1u << (pg % 8)))
+			return;
+		c->seen[pg / 8] |= (uint8_t)(1u << (pg % 8));
+	}
+	if (pread(dfd, c->page, psize, (off_t)(pg * psize)) != (ssize_t)psize)
+		return;
+	check = entry_check(pg, c->page, psize);
+	jout_add(o, &pg, sizeof(pg));
+	jout_add(o, c->page, psize);
+	jout_add(o, &check, sizeof(check));
+}
+
+/* The pages of one free-list entry, as the journal should keep them:
+   each that the import's first snapshot used, or had free. */
+static int journal_free_entry(fcdb__store *s, struct jout *o,
+                              struct fcdb__chunk *c, int dfd, MDB_val *v)
+{
+	size_t n, id;
+
+	if (!v->mv_data || v->mv_size < sizeof(size_t) ||
+	    (memcpy(&n, v->mv_data, sizeof(n)),
+	     n > v->mv_size / sizeof(size_t) - 1))
+		return fcdb__error_set(FCDB_ECORRUPT, NULL, MDB_CORRUPTED,
+		                       "%s: an entry of LMDB's free list is "
+		                       "damaged", s->path);
+	for (size_t i = 1; i <= n; i++) {
+		memcpy(&id, (char *)v->mv_data + i * sizeof(size_t), sizeof(id));
+		if (id <= c->head.last_pgno)
+			journal_page(o, c, dfd, id);
+	}
+	return FCDB_OK;
+}
+
+static void chunk_free(struct fcdb__chunk *c)
+{
+	free(c->seen);
+	free(c->page);
+	c->seen = NULL;
+	c->page = NULL;
+}
+
+/* Write the journal of the pages an import may change as it starts.
+   Unsealed: nothing uses it until journal_seal. */
+static int journal_start(fcdb__store *s, struct fcdb__chunk *c)
+{
+	struct jout o = { -1, NULL, 0, 1 << 20, 0, 0 };
+	MDB_envinfo info;
+	MDB_stat st;
+	MDB_txn *rt = NULL;
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	struct stat fst;
+	uint64_t pg, used;
+	int dfd, rc;
+
+	memset(&c->head, 0, sizeof(c->head));
+	if (mdb_env_get_fd(s->env, &dfd) || mdb_env_stat(s->env, &st) ||
+	    fstat(dfd, &fst) != 0)
 		return fcdb__error_set(FCDB_EIO, NULL, 0, "%s is not open",
 		                       s->path);
-	f = tmpfile();
-	buf = malloc(st.ms_psize);
-	if (!f || !buf) {
-		rc = fcdb__error_set(FCDB_EIO, NULL, errno, "saving the free "
-		                     "pages of %s: %s", s->path, strerror(errno));
+	rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &rt);
+	if (rc)
+		return lmdb_error(rc, "starting the import");
+	mdb_env_info(s->env, &info);
+	c->head.psize = st.ms_psize;
+	c->head.dev = (uint64_t)fst.st_dev;
+	c->head.ino = (uint64_t)fst.st_ino;
+	c->head.txnid = mdb_txn_id(rt);
+	c->head.last_pgno = info.me_last_pgno;
+	used = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
+	c->head.keep = used > s->excl_size ? used : s->excl_size;
+	c->seen = calloc(info.me_last_pgno / 8 + 1, 1);
+	c->page = malloc(st.ms_psize);
+	o.buf = malloc(o.cap);
+	if (!c->seen || !c->page || !o.buf) {
+		rc = fcdb__error_set(FCDB_ENOMEM, NULL, 0, "out of memory");
 		goto out;
 	}
-	rc = fcdb__store_read_begin(s, &t);
-	if (rc)
+	c->jfd = open(s->jpath, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (c->jfd < 0) {
+		rc = journal_error(s, errno, "cannot create");
 		goto out;
+	}
+	o.fd = c->jfd;
+	jout_add(&o, &c->head, sizeof(c->head));
+	journal_page(&o, c, dfd, 0);
+	journal_page(&o, c, dfd, 1);
 	/* the free list: key a transaction id, value a count and pages */
-	rc = mdb_cursor_open(t->txn, 0, &c);
+	rc = mdb_cursor_open(rt, 0, &cur);
 	if (rc) {
 		rc = lmdb_error(rc, "reading the free list");
 		goto out;
 	}
-	while ((rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) == 0) {
-		size_t n, i, id;
-
-		if (!v.mv_data || v.mv_size < sizeof(size_t) ||
-		    (memcpy(&n, v.mv_data, sizeof(n)),
-		     n > v.mv_size / sizeof(size_t) - 1)) {
-			rc = fcdb__error_set(FCDB_ECORRUPT, NULL, MDB_CORRUPTED,
-			                     "%s: an entry of LMDB's free list "
-			                     "is damaged", s->path);
+	while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0) {
+		rc = journal_free_entry(s, &o, c, dfd, &v);
+		if (rc)
 			goto out;
-		}
-		for (i = 1; i <= n; i++) {
-			memcpy(&id, (char *)v.mv_data + i * sizeof(size_t),
-			       sizeof(id));
-			rc = save_page(s, fd, f, buf, st.ms_psize, id);
-			if (rc)
-				goto out;
-		}
 	}
-	if (rc != MDB_NOTFOUND && rc != 0) {
+	if (rc != MDB_NOTFOUND) {
 		rc = lmdb_error(rc, "reading the free list");
 		goto out;
 	}
 	rc = FCDB_OK;
-	mdb_env_info(s->env, &info);
-	for (pg = info.me_last_pgno + 1; (pg + 1) * st.ms_psize <= s->excl_size;
-	     pg++) {
-		rc = save_page(s, fd, f, buf, st.ms_psize, pg);
-		if (rc)
-			goto out;
-	}
-	if (fflush(f) != 0)
-		rc = fcdb__error_set(FCDB_EIO, NULL, errno, "saving the free "
-		                     "pages of %s: %s", s->path, strerror(errno));
+	/* the tail: what lies past the last page up to the size it keeps */
+	for (pg = info.me_last_pgno + 1; (pg + 1) * st.ms_psize <= c->head.keep;
+	     pg++)
+		journal_page(&o, c, dfd, pg);
+	jout_flush(&o);
+	c->jend = o.at;
+	if (o.err)
+		rc = journal_error(s, o.err, "cannot write");
 out:
-	if (c)
-		mdb_cursor_close(c);
-	if (t)
-		fcdb__store_read_end(s, t);
-	free(buf);
-	if (rc && f) {
-		fclose(f);
-		f = NULL;
-	}
-	*out = f;
+	if (cur)
+		mdb_cursor_close(cur);
+	mdb_txn_abort(rt);
+	free(o.buf);
 	return rc;
 }
 
-static void excl_restore(fcdb__store *s, FILE *f)
+/* After step `id` committed: the pages it freed that the first snapshot
+   used go to the journal, synced, before any step can reuse them. */
+static int journal_freed(fcdb__store *s, struct fcdb__chunk *c, size_t id)
 {
-	MDB_stat st;
-	uint64_t pg;
-	char *buf;
-	int fd;
+	struct jout o = { c->jfd, NULL, 0, 1 << 20, c->jend, 0 };
+	MDB_cursor *cur = NULL;
+	MDB_txn *rt;
+	MDB_val k = { sizeof(id), &id }, v = { 0, NULL };
+	int dfd, rc;
 
-	if (mdb_env_get_fd(s->env, &fd) || mdb_env_stat(s->env, &st) ||
-	    fseek(f, 0, SEEK_SET) != 0)
-		return;
-	buf = malloc(st.ms_psize);
-	while (buf && fread(&pg, sizeof(pg), 1, f) == 1 &&
-	       fread(buf, st.ms_psize, 1, f) == 1)
-		if (pwrite(fd, buf, st.ms_psize, (off_t)(pg * st.ms_psize)) !=
-		    (ssize_t)st.ms_psize)
+	if (mdb_env_get_fd(s->env, &dfd))
+		return fcdb__error_set(FCDB_EIO, NULL, 0, "%s is not open",
+		                       s->path);
+	rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &rt);
+	if (rc)
+		return lmdb_error(rc, "reading the free list");
+	/* mdb_get refuses LMDB's own free list; a cursor reads it */
+	rc = mdb_cursor_open(rt, 0, &cur);
+	if (rc == 0)
+		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
+	if (rc) {
+		if (cur)
+			mdb_cursor_close(cur);
+		mdb_txn_abort(rt);
+		return rc == MDB_NOTFOUND ? FCDB_OK
+		                          : lmdb_error(rc, "reading the free "
+		                                       "list");
+	}
+	o.buf = malloc(o.cap);
+	if (!o.buf) {
+		mdb_cursor_close(cur);
+		mdb_txn_abort(rt);
+		return fcdb__error_set(FCDB_ENOMEM, NULL, 0, "out of memory");
+	}
+	rc = journal_free_entry(s, &o, c, dfd, &v);
+	mdb_cursor_close(cur);
+	mdb_txn_abort(rt);
+	jout_flush(&o);
+	free(o.buf);
+	if (rc)
+		return rc;
+	if (o.err)
+		return journal_error(s, o.err, "cannot write");
+	if (o.at != c->jend && !(s->flags & FCDB__STORE_NOSYNC) &&
+	    fdatasync(c->jfd) != 0)
+		return journal_error(s, errno, "cannot sync");
+	c->jend = o.at;
+	return FCDB_OK;
+}
+
+/* Make the journal count: synced, then its header, synced. */
+static int journal_seal(fcdb__store *s, struct fcdb__chunk *c)
+{
+	int sync = !(s->flags & FCDB__STORE_NOSYNC);
+
+	char buf[sizeof(struct jhead)];
+
+	memcpy(c->head.magic, JOURNAL_MAGIC, sizeof(c->head.magic));
+	memcpy(buf, &c->head, sizeof(buf));
+	if ((sync && fdatasync(c->jfd) != 0) ||
+	    pwrite(c->jfd, buf, sizeof(buf), 0) != (ssize_t)sizeof(buf) ||
+	    (sync && (fdatasync(c->jfd) != 0 || sync_dir(s->jpath) != 0)))
+		return journal_error(s, errno ? errno : EIO, "cannot sync");
+	return FCDB_OK;
+}
+
+/* Write every page of a journal back to the data file, from the end of
+   its header to its end or a torn entry. */
+static int journal_apply(int dfd, int jfd, const struct jhead *h)
+{
+	size_t esize = sizeof(uint64_t) * 2 + h->psize;
+	char *e = malloc(esize);
+	off_t at = sizeof(*h);
+	uint64_t pg, check;
+	int err = 0;
+
+	if (!e)
+		return ENOMEM;
+	while (!err && pread(jfd, e, esize, at) == (ssize_t)esize) {
+		memcpy(&pg, e, sizeof(pg));
+		memcpy(&check, e + sizeof(pg) + h->psize, sizeof(check));
+		if (check != entry_check(pg, e + sizeof(pg), h->psize))
 			break;
-	free(buf);
+		if (pwrite(dfd, e + sizeof(pg), h->psize,
+		           (off_t)(pg * h->psize)) != (ssize_t)h->psize)
+			err = errno ? errno : EIO;
+		at += (off_t)esize;
+	}
+	free(e);
+	return err;
+}
+
+static void journal_drop(fcdb__store *s, struct fcdb__chunk *c)
+{
+	if (c->jfd < 0)
+		return;
+	close(c->jfd);
+	c->jfd = -1;
+	if (unlink(s->jpath) == 0 && c->head.magic[0] &&
+	    !(s->flags & FCDB__STORE_NOSYNC))
+		sync_dir(s->jpath);
+}
+
+/*
+ * Undo an interrupted import: `real` the data file, `jpath` its journal.
+ * The caller holds the lock file's byte 0 write-locked and has the store
+ * open nowhere, so no process maps it.  An unsealed journal means no step
+ * committed: it is only removed.  FCDB_OK (nothing left to undo) or
+ * FCDB_EIO.
+ */
+static int journal_undo(const char *path, const char *real, const char *jpath)
+{
+	struct jhead h;
+	struct stat st;
+	int jfd, dfd = -1, e = 0;
+
+	jfd = open(jpath, O_RDONLY | O_CLOEXEC);
+	if (jfd < 0)
+		return errno == ENOENT ? FCDB_OK
+		                       : fcdb__error_set(FCDB_EIO, NULL, errno,
+		                                         "%s: cannot read the "
+		                                         "interrupted import's "
+		                                         "journal %s: %s", path,
+		                                         jpath, strerror(errno));
+	if (pread(jfd, &h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
+	    memcmp(h.magic, JOURNAL_MAGIC, sizeof(h.magic)) != 0)
+		goto drop; /* unsealed: no step was committed */
+	dfd = open(real, O_RDWR | O_CLOEXEC);
+	if (dfd < 0) {
+		e = errno;
+		goto fail;
+	}
+	if (fstat(dfd, &st) != 0) {
+		e = errno;
+		goto fail;
+	}
+	if ((uint64_t)st.st_dev != h.dev || (uint64_t)st.st_ino != h.ino) {
+		close(jfd);
+		close(dfd);
+		return fcdb__error_set(FCDB_ECORRUPT, NULL, 0, "%s: %s is the "
+		                       "journal of an interrupted import into "
+		                       "another file (the store was replaced or "
+		                       "copied since); remove the journal to "
+		                       "keep the store as it is", path, jpath);
+	}
+	if (h.psize < 512 || h.psize > 65536) {
+		e = EINVAL;
+		goto fail;
+	}
+	e = journal_apply(dfd, jfd, &h);
+	if (!e && (uint64_t)st.st_size > h.keep &&
+	    ftruncate(dfd, (off_t)h.keep) != 0)
+		e = errno;
+	if (!e && fdatasync(dfd) != 0)
+		e = errno;
+	if (e)
+		goto fail;
+drop:
+	close(jfd);
+	if (dfd >= 0)
+		close(dfd);
+	if (unlink(jpath) != 0 && errno != ENOENT)
+		return fcdb__error_set(FCDB_EIO, NULL, errno, "%s: cannot remove "
+		                       "the undone import's journal %s: %s",
+		                       path, jpath, strerror(errno));
+	sync_dir(jpath);
+	return FCDB_OK;
+fail:
+	close(jfd);
+	if (dfd >= 0)
+		close(dfd);
+	return fcdb__error_set(FCDB_EIO, NULL, e, "%s: an import was "
+	                       "interrupted and cannot be undone (%s); its "
+	                       "journal %s is kept: open the store for writing "
+	                       "with the same rights as the import", path,
+	                       strerror(e), jpath);
+}
+
+/*
+ * A shared open found a journal: the process that wrote it is gone (it
+ * had the store to itself, and this open got in).  Wait until nobody has
+ * the store open, then undo.  Every open checks, so the others that got
+ * in close too.
+ */
+static int journal_undo_waiting(const char *path)
+{
+	char real[PATH_MAX], lock[PATH_MAX + 8], jpath[PATH_MAX + 16];
+	struct flock fl;
+	int fd, rc;
+
+	resolve_store_path(path, real, sizeof(real));
+	snprintf(lock, sizeof(lock), "%s-lock", real);
+	snprintf(jpath, sizeof(jpath), "%s-journal", real);
+	fd = open(lock, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return fcdb__error_set(FCDB_EIO, NULL, errno, "%s: an import was "
+		                       "interrupted and this process cannot "
+		                       "undo it (%s: %s): open the store for "
+		                       "writing once", path, lock,
+		                       strerror(errno));
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = 0;
+	fl.l_len = 1;
+	while ((rc = fcntl(fd, F_SETLKW, &fl)) != 0 && errno == EINTR)
+		;
+	if (rc != 0) {
+		rc = fcdb__error_set(FCDB_EIO, NULL, errno, "cannot lock %s: %s",
+		                     lock, strerror(errno));
+		close(fd);
+		return rc;
+	}
+	rc = journal_undo(path, real, jpath);
+	close(fd); /* and the lock with it */
+	return rc;
+}
+
+/* Where this LMDB keeps the last transaction id in the lock file: after
+   the magic and format (newer layouts), or after the reader mutex too
+   (0.9.x releases).  Found by its value; 0 when not certain. */
+static void lock_probe(fcdb__store *s)
+{
+	const off_t old_at = (8 + sizeof(pthread_mutex_t) + 7) / 8 * 8;
+	MDB_envinfo info;
+	uint64_t a, b;
+	uint32_t magic;
+
+	s->lock_txnid_at = 0;
+	if (mdb_env_info(s->env, &info) || info.me_last_txnid == 0 ||
+	    pread(s->excl_fd, &magic, sizeof(magic), 0) != sizeof(magic) ||
+	    magic != 0xBEEFC0DEu ||
+	    pread(s->excl_fd, &a, sizeof(a), old_at) != sizeof(a) ||
+	    pread(s->excl_fd, &b, sizeof(b), 8) != sizeof(b))
+		return;
+	if (a == info.me_last_txnid && b != a)
+		s->lock_txnid_at = old_at;
+	else if (b == info.me_last_txnid && a != b)
+		s->lock_txnid_at = 8;
+}
+
+/* Drop the pages this process maps: they stay in the file and the page
+   cache.  No transaction of this process may be writing. */
+static void shed(fcdb__store *s)
+{
+	uintptr_t lo = atomic_load_explicit(&s->map_lo, memory_order_relaxed);
+	size_t len = atomic_load_explicit(&s->map_len, memory_order_relaxed);
+
+	if (lo && len)
+		madvise((void *)lo, len, MADV_DONTNEED);
+}
+
+/* Room in the map for the next step: one that fills it mid-step restarts
+   the whole import.  Best effort, unless the map broke.  The caller holds
+   every shard and no write transaction. */
+static int room(fcdb__store *s)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	uint64_t used;
+
+	if (mdb_env_info(s->env, &info) || mdb_env_stat(s->env, &st))
+		return FCDB_OK;
+	used = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
+	/* as much as the disk has, down to a quarter */
+	for (uint64_t want = 2 * STEP_ROOM; want >= STEP_ROOM / 8; want /= 4) {
+		if (info.me_mapsize - used >= want / 2 ||
+		    excl_resize(s, round_map(used + want)) == 0 || s->broken)
+			break;
+	}
+	return check_broken(s);
+}
+
+/* Commit a step and start the next.  The caller holds every shard. */
+static int step_commit(fcdb__txn *t)
+{
+	fcdb__store *s = t->store;
+	struct fcdb__chunk *c = t->chunk;
+	size_t id;
+	int rc;
+
+	if (!c->steps) {
+		rc = journal_seal(s, c);
+		if (rc)
+			return rc;
+		if (!(s->flags & FCDB__STORE_NOSYNC) &&
+		    mdb_env_set_flags(s->env, MDB_NOSYNC, 1) == 0)
+			c->nosync = 1;
+	}
+	id = mdb_txn_id(t->txn);
+	rc = mdb_txn_commit(t->txn);
+	t->txn = NULL;
+	if (rc == MDB_MAP_FULL)
+		return FCDB__EMAPFULL;
+	if (rc)
+		return lmdb_error(rc, "committing a step of the import");
+	rc = journal_freed(s, c, id);
+	if (rc)
+		return rc;
+	c->steps++;
+	c->records = 0;
+	c->bytes = 0;
+	if (t->has_marks)
+		c->marks_kept = 1;
+	shed(s);
+	rc = room(s);
+	if (rc)
+		return rc;
+	rc = mdb_txn_begin(s->env, NULL, 0, &t->txn);
+	if (rc) {
+		t->txn = NULL;
+		return lmdb_error(rc, "starting a step of the import");
+	}
+	return FCDB_OK;
+}
+
+int fcdb__txn_step(fcdb__txn *t, size_t bytes)
+{
+	struct fcdb__chunk *c = t->chunk;
+
+	if (!c)
+		return FCDB_OK;
+	c->records++;
+	c->bytes += bytes;
+	if (c->records < STEP_RECORDS && c->bytes < STEP_BYTES) {
+		/* reads map 16 pages around each page they fault in
+		   (the kernel's fault-around): drop those as we go too */
+		if (c->records % SHED_RECORDS == 0)
+			shed(t->store);
+		return FCDB_OK;
+	}
+	return step_commit(t);
+}
+
+/* Undo committed steps in place: the file as it was, and LMDB's id of
+   the last transaction in the lock file with it. */
+static int steps_undo(fcdb__store *s, struct fcdb__chunk *c, fcdb__txn *t)
+{
+	MDB_envinfo info;
+	uint64_t now;
+	int dfd, e;
+
+	if (mdb_env_info(s->env, &info) || mdb_env_get_fd(s->env, &dfd) ||
+	    pread(s->excl_fd, &now, sizeof(now), s->lock_txnid_at) !=
+	    sizeof(now) || now != info.me_last_txnid) {
+		s->broken = 1;
+		return fcdb__error_set(FCDB_EIO, NULL, 0, "%s: the import could "
+		                       "not be undone in place; close the store "
+		                       "and open it again to undo it", s->path);
+	}
+	e = journal_apply(dfd, c->jfd, &c->head);
+	if (!e && pwrite(s->excl_fd, &c->head.txnid, sizeof(c->head.txnid),
+	                 s->lock_txnid_at) != sizeof(c->head.txnid))
+		e = errno ? errno : EIO;
+	if (!e && !(s->flags & FCDB__STORE_NOSYNC) && fdatasync(dfd) != 0)
+		e = errno;
+	if (e) {
+		s->broken = 1; /* the journal stays for the next open */
+		return fcdb__error_set(FCDB_EIO, NULL, e, "%s: undoing the "
+		                       "import failed (%s); close the store and "
+		                       "open it again to undo it", s->path,
+		                       strerror(e));
+	}
+	if (c->marks_kept && t->has_marks)
+		mdb_dbi_close(s->env, t->marks);
+	journal_drop(s, c);
+	bounds_refresh(s, 0);
+	return FCDB_OK;
+}
+
+/*
+ * One run of an import in steps.  The caller holds the writer mutex and
+ * every remap shard.  A body that fails or makes no change is undone.
+ */
+static int steps_run(fcdb__store *s, fcdb__write_fn body, void *ctx)
+{
+	struct fcdb__chunk c;
+	fcdb__txn t;
+	int rc, urc, committed = 0;
+
+	memset(&c, 0, sizeof(c));
+	c.jfd = -1;
+	memset(&t, 0, sizeof(t));
+	t.store = s;
+	t.chunk = &c;
+	rc = journal_start(s, &c);
+	if (rc == 0) {
+		rc = mdb_txn_begin(s->env, NULL, 0, &t.txn);
+		if (rc) {
+			t.txn = NULL;
+			rc = lmdb_error(rc, "starting a write transaction");
+		}
+	}
+	if (rc == 0)
+		rc = body(&t, ctx);
+	if (rc == 0 && t.has_marks) {
+		int drc = mdb_drop(t.txn, t.marks, 1);
+
+		if (drc == MDB_MAP_FULL)
+			rc = FCDB__EMAPFULL;
+		else if (drc)
+			rc = lmdb_error(drc, "dropping the marks");
+	}
+	if (rc == 0) {
+		size_t id = mdb_txn_id(t.txn);
+		MDB_envinfo info;
+
+		rc = mdb_txn_commit(t.txn);
+		t.txn = NULL;
+		if (rc == MDB_MAP_FULL)
+			rc = FCDB__EMAPFULL;
+		else if (rc)
+			rc = lmdb_error(rc, "committing");
+		if (c.steps) {
+			/* the steps ran without syncing: the last syncs all */
+			if (rc == 0 && c.nosync && mdb_env_sync(s->env, 1) != 0)
+				rc = fcdb__error_set(FCDB_EIO, NULL, errno,
+				                     "%s: syncing the import: %s",
+				                     s->path, strerror(errno));
+			committed = rc == 0;
+		} else {
+			/* one step, synced by its commit; a sync that failed
+			   after the meta page was written still committed */
+			committed = rc == 0 ||
+			            (mdb_env_info(s->env, &info) == 0 &&
+			             info.me_last_txnid >= id);
+		}
+	} else if (t.txn) {
+		mdb_txn_abort(t.txn);
+		t.txn = NULL;
+	}
+	if (c.nosync)
+		mdb_env_set_flags(s->env, MDB_NOSYNC, 0);
+	if (committed) {
+		journal_drop(s, &c);
+	} else if (c.steps) {
+		urc = steps_undo(s, &c, &t);
+		if (urc)
+			rc = urc;
+	} else if (c.jfd >= 0) {
+		int dfd;
+
+		/* nothing committed: the free pages back as they were */
+		if (mdb_env_get_fd(s->env, &dfd) == 0)
+			(void)journal_apply(dfd, c.jfd, &c.head);
+		journal_drop(s, &c);
+	}
+	if (c.jfd >= 0)
+		close(c.jfd); /* an undo that failed: the next open's */
+	chunk_free(&c);
+	return rc;
 }
 
 int fcdb__store_write_exact(fcdb__store *s, fcdb__write_fn body, void *ctx)
 {
-	FILE *saved;
-	int rc, committed;
+	int rc, tries = 0;
 
-	if (!s->excl_held)
+	if (!s->excl_held || !s->lock_txnid_at)
 		return fcdb__store_write(s, body, ctx);
 	pthread_mutex_lock(&s->writer);
-	rc = excl_save(s, &saved);
-	if (rc == 0) {
-		rc = store_write(s, body, ctx, &committed);
-		if (!committed)
-			excl_restore(s, saved);
-		fclose(saved);
+	for (int i = 0; i < SHARDS; i++)
+		pthread_rwlock_wrlock(&s->remap[i].lock);
+	for (;;) {
+		rc = check_broken(s);
+		if (rc)
+			break;
+		rc = steps_run(s, body, ctx);
+		if (rc != FCDB__EMAPFULL)
+			break;
+		if (tries++ >= 40) {
+			rc = fcdb__error_set(FCDB_EIO, NULL, MDB_MAP_FULL,
+			                     "the map is full and cannot grow");
+			break;
+		}
+		rc = remap_locked(s, 1);
+		if (rc)
+			break;
 	}
+	for (int i = SHARDS - 1; i >= 0; i--)
+		pthread_rwlock_unlock(&s->remap[i].lock);
 	pthread_mutex_unlock(&s->writer);
-	return rc;
+	return rc == FCDB__NOCHANGE ? FCDB_OK : rc;
 }
 
 /* ---- data ---- */

@@ -63,10 +63,20 @@ void fcdb__store_read_end(fcdb__store *s, fcdb__txn *t);
  */
 typedef int (*fcdb__write_fn)(fcdb__txn *t, void *ctx);
 int fcdb__store_write(fcdb__store *s, fcdb__write_fn body, void *ctx);
-/* The same, and on an exclusive store a write that does not commit leaves
-   the file byte for byte as it was once the store is closed (the pages
-   the write map may change are copied aside first).  For imports. */
+/*
+ * The same, for imports.  On an exclusive store the body runs in steps,
+ * each committed when the body calls fcdb__txn_step often enough, and
+ * made one transaction by an undo journal (PATH-journal): a body that
+ * fails, or a process that dies, leaves the file byte for byte as it was
+ * (once the store is closed, for the reserve past its end).  Other
+ * threads of the process wait until it ends, so the body must not use
+ * the store otherwise.  Elsewhere, one transaction as fcdb__store_write.
+ */
 int fcdb__store_write_exact(fcdb__store *s, fcdb__write_fn body, void *ctx);
+/* In a write_exact body, between records (no cursor open, no value of
+   the transaction kept): `bytes` of input were consumed since the last
+   call.  May commit a step.  FCDB_OK, FCDB__EMAPFULL, FCDB_EIO. */
+int fcdb__txn_step(fcdb__txn *t, size_t bytes);
 
 /*
  * Get: FCDB_OK with *val pointing into the map (valid until the

@@ -7,6 +7,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -486,12 +488,315 @@ static void test_refused_import_leaves_every_byte(void **state)
 	free(more.data);
 }
 
+/* ---- imports in steps, made one by the undo journal ---- */
+
+#define STEPPED 3300 /* records: three steps of 1,024 and more (an odd number) */
+
+static void journal_path(char *out, size_t cap)
+{
+	snprintf(out, cap, "%s-journal", sb.store);
+}
+
+/* A store of 1,750 functions with free pages (half of 500 deleted), its
+   bytes in *before. */
+static char *store_with_free_pages(size_t *blen)
+{
+	struct mem base = corpus(0, 2000);
+	fcdb_list_options lo;
+	fcdb_list *list = NULL;
+	char token[512] = "";
+	fcdb *db;
+
+	db = open_store(FCDB_OPEN_NOSYNC);
+	if (import(db, &base, FCDB_IMPORT_CREATE, 0, 0, NULL))
+		fail_msg("import: %s", fcdb_error_last()->message);
+	for (int page = 0; page < 5; page++) {
+		fcdb_list_options_init(&lo);
+		lo.limit = 100;
+		lo.next_token = token[0] ? token : NULL;
+		assert_int_equal(fcdb_function_list(db, &list, &lo), 0);
+		snprintf(token, sizeof(token), "%s", fcdb_list_next_token(list));
+		for (size_t i = 0; i < fcdb_list_count(list); i += 2)
+			assert_int_equal(fcdb_function_delete(db,
+			                 fcdb_function_name(fcdb_list_at(list, i)),
+			                 NULL), 0);
+		fcdb_list_free(list);
+	}
+	fcdb_close(db);
+	free(base.data);
+	return slurp_store(blen);
+}
+
+static void check_ok(void *ctx, const char *name, const char *phase,
+                     const char *problem)
+{
+	(void)ctx;
+	fail_msg("fcdb_check: %s: %s: %s", name ? name : "-", phase, problem);
+}
+
+/*
+ * An import refused after steps have committed is undone in place: the
+ * file is byte for byte as it was, no journal is left, and the handle
+ * goes on working (LMDB's own state agrees with the restored file).
+ * Dry runs and a name given twice (found after the first steps) too.
+ */
+static void test_refused_after_steps_leaves_every_byte(void **state)
+{
+	struct mem more = corpus(5000, STEPPED);
+	char jpath[400], *before;
+	fcdb_import_report rep;
+	fcdb_stats st;
+	size_t blen;
+	uint64_t revision;
+	fcdb *db;
+
+	(void)state;
+	journal_path(jpath, sizeof(jpath));
+	before = store_with_free_pages(&blen);
+	db = open_store(FCDB_OPEN_EXCLUSIVE);
+	assert_int_equal(fcdb_stats_get(db, &st), 0);
+	revision = st.revision;
+	mem_add(&more, "{\"functionName\":\"x\",\"runtime\":\"cobol\"}\n", 39);
+	assert_int_equal(import(db, &more, FCDB_IMPORT_CREATE, 0, 0, NULL),
+	                 FCDB_EINVAL);
+	assert_non_null(strstr(fcdb_error_last()->message, "3301"));
+	assert_int_equal(access(jpath, F_OK), -1);
+	/* this handle reads the store as it was, and writes to it */
+	assert_int_equal(fcdb_stats_get(db, &st), 0);
+	assert_int_equal(st.functions, 1750);
+	assert_int_equal(st.revision, revision);
+	fcdb_close(db);
+	assert_same_file(before, blen);
+
+	more.len -= 39;
+	more.data[more.len] = '\0';
+	for (int mode = FCDB_IMPORT_CREATE; mode <= FCDB_IMPORT_REPLACE;
+	     mode++) {
+		db = open_store(FCDB_OPEN_EXCLUSIVE);
+		assert_int_equal(import(db, &more, mode, FCDB_IMPORT_DRY_RUN,
+		                        more.len, &rep), 0);
+		assert_int_equal(rep.created, STEPPED);
+		assert_int_equal(rep.deleted, mode == FCDB_IMPORT_REPLACE
+		                              ? 1750 : 0);
+		assert_int_equal(count(db), 1750);
+		fcdb_close(db);
+		assert_same_file(before, blen);
+	}
+	{
+		struct mem twice = corpus(5000, STEPPED);
+
+		mem_add(&twice, more.data, 2000); /* the first name again */
+		mem_add(&twice, "\n", 1);
+		db = open_store(FCDB_OPEN_EXCLUSIVE);
+		assert_int_equal(import(db, &twice, FCDB_IMPORT_UPSERT, 0, 0,
+		                        NULL), FCDB_EINVAL);
+		assert_non_null(strstr(fcdb_error_last()->message,
+		                       "appears twice"));
+		fcdb_close(db);
+		assert_same_file(before, blen);
+		free(twice.data);
+	}
+	/* one that lands, on the handle that refused one */
+	db = open_store(FCDB_OPEN_EXCLUSIVE);
+	mem_add(&more, "{\"functionName\":\"x\",\"runtime\":\"cobol\"}\n", 39);
+	assert_int_equal(import(db, &more, FCDB_IMPORT_UPSERT, 0, 0, NULL),
+	                 FCDB_EINVAL);
+	more.len -= 39;
+	more.data[more.len] = '\0';
+	assert_int_equal(import(db, &more, FCDB_IMPORT_REPLACE, 0, 0, &rep), 0);
+	assert_int_equal(rep.created, STEPPED);
+	assert_int_equal(rep.deleted, 1750);
+	assert_int_equal(fcdb_stats_get(db, &st), 0);
+	assert_int_equal(st.functions, STEPPED);
+	assert_int_equal(st.revision, revision + 1);
+	assert_int_equal(access(jpath, F_OK), -1);
+	fcdb_close(db);
+	db = open_store(0);
+	assert_int_equal(fcdb_check(db, check_ok, NULL, NULL), 0);
+	assert_int_equal(count(db), STEPPED);
+	fcdb_close(db);
+	free(before);
+	free(more.data);
+}
+
+/* Reads that kill the process after `after` bytes. */
+struct dying {
+	struct mem *m;
+	size_t after;
+};
+
+static int dying_read(void *ctx, char *buf, size_t cap, size_t *got)
+{
+	struct dying *d = ctx;
+
+	if (d->m->pos >= d->after)
+		raise(SIGKILL);
+	return mem_read(d->m, buf, cap, got);
+}
+
+/* In a child: an exclusive import killed after two steps committed. */
+static void killed_import(void)
+{
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct mem m = corpus(5000, STEPPED);
+		struct dying d = { &m, 0 };
+		fcdb_import_options o;
+		fcdb *db = NULL;
+
+		d.after = m.len * 9 / 10; /* records 2,048.. are in steps */
+		if (try_open(&db, FCDB_OPEN_EXCLUSIVE))
+			_exit(2);
+		fcdb_import_options_init(&o);
+		fcdb_import(db, dying_read, &d, &o, NULL);
+		_exit(3);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+}
+
+/*
+ * A process killed mid-import leaves its journal and the steps it
+ * committed; the next open, whatever its kind, undoes them before it
+ * reads anything: the store is byte for byte as it was.
+ */
+static void test_killed_import_is_undone_by_the_next_open(void **state)
+{
+	static const unsigned kinds[] = { 0, FCDB_OPEN_READONLY,
+	                                  FCDB_OPEN_EXCLUSIVE };
+	char jpath[400], *before;
+	size_t blen;
+	fcdb *db;
+
+	(void)state;
+	journal_path(jpath, sizeof(jpath));
+	before = store_with_free_pages(&blen);
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		size_t alen;
+		char *mid;
+
+		killed_import();
+		assert_int_equal(access(jpath, F_OK), 0);
+		/* the steps are in the file: something to undo */
+		mid = slurp_store(&alen);
+		assert_true(alen != blen || memcmp(mid, before, blen) != 0);
+		free(mid);
+		db = open_store(kinds[k]);
+		assert_int_equal(access(jpath, F_OK), -1);
+		assert_int_equal(count(db), 1750);
+		fcdb_close(db);
+		assert_same_file(before, blen);
+	}
+	db = open_store(0);
+	assert_int_equal(fcdb_check(db, check_ok, NULL, NULL), 0);
+	fcdb_close(db);
+	free(before);
+}
+
+/* A journal whose header was never sealed (killed before the first
+   step) is dropped; one written for another file refuses the open. */
+static void test_unsealed_and_foreign_journals(void **state)
+{
+	char jpath[400], copy[400], *before;
+	size_t blen;
+	fcdb *db = NULL;
+	FILE *f;
+
+	(void)state;
+	journal_path(jpath, sizeof(jpath));
+	before = store_with_free_pages(&blen);
+	f = fopen(jpath, "w");
+	assert_non_null(f);
+	for (int i = 0; i < 5000; i++)
+		fputc(0, f);
+	fclose(f);
+	db = open_store(0);
+	assert_int_equal(access(jpath, F_OK), -1);
+	assert_int_equal(count(db), 1750);
+	fcdb_close(db);
+	assert_same_file(before, blen);
+	/* a sealed journal, then the store replaced by a copy of itself */
+	killed_import();
+	snprintf(copy, sizeof(copy), "%s.copy", sb.store);
+	{
+		size_t n;
+		char *mid = slurp_store(&n);
+
+		f = fopen(copy, "w");
+		assert_non_null(f);
+		assert_int_equal(fwrite(mid, 1, n, f), n);
+		fclose(f);
+		free(mid);
+	}
+	assert_int_equal(rename(copy, sb.store), 0);
+	db = NULL;
+	assert_int_equal(try_open(&db, 0), FCDB_ECORRUPT);
+	assert_null(db);
+	assert_non_null(strstr(fcdb_error_last()->message, "another file"));
+	assert_int_equal(access(jpath, F_OK), 0);
+	free(before);
+}
+
+/* Other threads of the importing process wait for it: they see the
+   store before the import or after it, never between two steps. */
+struct watcher {
+	fcdb *db;
+	volatile int stop;
+	uint64_t seen_other;
+	uint64_t reads;
+};
+
+static void *watch(void *arg)
+{
+	struct watcher *w = arg;
+	fcdb_stats st;
+
+	while (!w->stop) {
+		if (fcdb_stats_get(w->db, &st) != 0)
+			break;
+		w->reads++;
+		if (st.functions != 1750 && st.functions != 1750 + STEPPED)
+			w->seen_other = st.functions;
+	}
+	return NULL;
+}
+
+static void test_other_threads_wait_for_the_import(void **state)
+{
+	struct mem more = corpus(5000, STEPPED);
+	struct watcher w = { 0 };
+	char *before;
+	size_t blen;
+	pthread_t th;
+
+	(void)state;
+	before = store_with_free_pages(&blen);
+	w.db = open_store(FCDB_OPEN_EXCLUSIVE);
+	assert_int_equal(pthread_create(&th, NULL, watch, &w), 0);
+	while (w.reads == 0)
+		sched_yield();
+	if (import(w.db, &more, FCDB_IMPORT_CREATE, 0, 0, NULL))
+		fail_msg("import: %s", fcdb_error_last()->message);
+	w.stop = 1;
+	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_int_equal(w.seen_other, 0);
+	assert_int_equal(count(w.db), 1750 + STEPPED);
+	fcdb_close(w.db);
+	free(before);
+	free(more.data);
+}
+
 /*
  * No room for the map is an IOError, never a SIGBUS: a file-size limit
  * stands in for a full disk (posix_fallocate and ftruncate then fail
  * with EFBIG).  In a child, so that the limit stays there.
  */
-#define MID_RECORDS 12500 /* more than the first map (9 MiB), less than 1.25x */
+/* more than the first map (9 MiB), less than twice it */
+#define MID_RECORDS 12500
 
 static int same_file(const char *before, size_t blen)
 {
@@ -522,7 +827,7 @@ static int full_disk_child(void)
 	size = file_size();
 	before = tu_slurp(sb.store, &blen);
 	/* room for the map's first 8 MiB, not for 15 MiB of records */
-	rl.rlim_cur = rl.rlim_max = (rlim_t)size + (12u << 20);
+	rl.rlim_cur = rl.rlim_max = (rlim_t)size + (17u << 20);
 	if (setrlimit(RLIMIT_FSIZE, &rl))
 		return 11;
 	if (try_open(&db, FCDB_OPEN_EXCLUSIVE))
@@ -611,6 +916,16 @@ int main(void)
 			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_refused_import_leaves_every_byte, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_refused_after_steps_leaves_every_byte, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_killed_import_is_undone_by_the_next_open, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_unsealed_and_foreign_journals, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_other_threads_wait_for_the_import, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_disk_is_an_error,
 		                                setup, teardown),
 		cmocka_unit_test_setup_teardown(
