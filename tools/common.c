@@ -496,8 +496,10 @@ int cli_open_create(fcdb **out, const struct cli_args *args,
 	}
 	close(fd);
 	snprintf(ns->lock, sizeof(ns->lock), "%s-lock", ns->tmp);
+	snprintf(ns->journal, sizeof(ns->journal), "%s-journal", ns->tmp);
 	cli_remove_on_signal(ns->tmp);
 	cli_remove_on_signal(ns->lock);
+	cli_remove_on_signal(ns->journal);
 	fcdb_options_init(&opts);
 	opts.flags = flags;
 	rc = fcdb_open(out, ns->tmp, &opts);
@@ -557,6 +559,7 @@ void cli_new_store_drop(struct cli_new_store *ns)
 	   second name of the published store, and only that name goes */
 	unlink(ns->tmp);
 	unlink(ns->lock);
+	unlink(ns->journal);
 	cli_remove_on_signal_clear();
 	ns->tmp[0] = '\0';
 }

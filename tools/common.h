@@ -164,6 +164,7 @@ struct cli_new_store {
 	char path[4096];     /* where it goes: the path, or a link's target */
 	char tmp[4096 + 32]; /* "" when there is no new store */
 	char lock[4096 + 40];/* tmp's lock file */
+	char journal[4096 + 48]; /* tmp's import journal (fcdb.h) */
 };
 
 int cli_open_create(fcdb **out, const struct cli_args *args,

@@ -223,6 +223,57 @@ test_import_while_another_process_reads() {
 	[ "$(fcdb export | wc -l)" -eq 3100 ] || fail "not all there"
 }
 
+# wait_sealed: wait until an import has committed its first step (its
+# undo journal's header is sealed).
+wait_sealed() {
+	n=0
+	while [ $n -lt 1200 ]; do
+		for j in .*-journal *-journal; do
+			[ -f "$j" ] && [ "$(head -c 8 "$j")" = fcdbUND1 ] && return 0
+		done
+		sleep 0.05
+		n=$((n + 1))
+	done
+	fail "no import journal was sealed: $(ls -A)"
+}
+
+# A signal in the middle of an import that has committed steps: into a
+# new store, nothing is left (the temporary store, its lock file and its
+# journal go); into an existing one, the next command that opens the
+# store undoes the steps.  A FIFO holds the import after 2,100 records.
+test_signal_mid_import() {
+	many_functions 3000 >many.ndjson
+	head -n 100 many.ndjson >first.ndjson
+	tail -n 2100 many.ndjson >rest.ndjson
+	mkfifo in || fail "mkfifo"
+	for db in new.fcdb store.fcdb; do
+		if [ $db = store.fcdb ]; then
+			fcdb import first.ndjson >/dev/null || fail "first"
+		fi
+		$FCDB --db $db import in >out 2>err &
+		pid=$!
+		exec 3>in
+		cat rest.ndjson >&3
+		wait_sealed
+		kill -TERM $pid
+		{ wait $pid; } 2>/dev/null
+		rc=$?
+		exec 3>&-
+		[ "$rc" -eq 143 ] || fail "$db: status $rc, not SIGTERM's 143"
+	done
+	left=$(ls -A | grep -v -x -e many.ndjson -e first.ndjson \
+		-e rest.ndjson -e in -e out -e err -e store.fcdb \
+		-e store.fcdb-lock -e store.fcdb-journal)
+	[ -z "$left" ] || fail "left: $left"
+	[ -f store.fcdb-journal ] || fail "the existing store has no journal"
+	run stats
+	expect 0
+	[ "$(field out functions)" = 100 ] || fail "stats: $(cat out)"
+	[ ! -e store.fcdb-journal ] || fail "the journal is still there"
+	run check
+	expect 0
+}
+
 # The progress line appears on a terminal only.  A pipe that stalls
 # for 1.2 s once fcdb is under way makes the import and the export last
 # over a second, however slowly fcdb starts (valgrind): the writer's
@@ -258,4 +309,5 @@ run_tests test_round_trip_ndjson_and_json test_export_to_file \
 	test_import_from_pipe_and_shapes test_import_modes \
 	test_import_refusals test_export_closed_stdout \
 	test_export_readonly_missing_store test_progress_on_terminal_only \
-	test_export_output_checks test_import_while_another_process_reads
+	test_export_output_checks test_import_while_another_process_reads \
+	test_signal_mid_import
