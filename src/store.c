@@ -105,6 +105,8 @@ struct fcdb__store {
 	uint64_t excl_size; /* the file's size when opened exclusively */
 	int excl_truncated; /* ...was shorter than its pages: give it back */
 	off_t lock_txnid_at; /* LMDB's last txnid in the lock file, or 0 */
+	uint64_t undo_hw;  /* after an undo: writes below this txnid run
+	                      alone (see steps_undo) */
 	char jpath[PATH_MAX + 16]; /* the import's undo journal */
 	int opened;       /* mdb_env_open succeeded */
 	int broken;       /* a remap failed: LMDB's map is gone */
@@ -125,7 +127,8 @@ static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* store_open_new: a shared open found an interrupted import's journal */
 #define EJOURNAL (-101)
-static int journal_undo(const char *path, const char *real, const char *jpath);
+static int journal_undo(const char *path, const char *real, const char *jpath,
+                        int lockfd);
 static int journal_undo_waiting(const char *path);
 static void lock_probe(fcdb__store *s);
 static fcdb__store *registry;
@@ -790,7 +793,7 @@ static int store_open_new(fcdb__store **out, const char *path,
 		if (rc)
 			goto fail;
 		/* nobody has the store open: undo an interrupted import */
-		rc = journal_undo(path, real, s->jpath);
+		rc = journal_undo(path, real, s->jpath, s->excl_fd);
 		if (rc)
 			goto fail;
 		/* taken under the lock: nobody grows it now */
@@ -890,9 +893,10 @@ int fcdb__store_open(fcdb__store **out, const char *path, unsigned flags,
 {
 	struct stat st;
 	fcdb__store *s;
-	int rc;
+	int rc, tries = 0;
 
 	*out = NULL;
+again:
 	pthread_mutex_lock(&registry_lock);
 	if (stat(path, &st) == 0) {
 		for (s = registry; s; s = s->next) {
@@ -927,16 +931,17 @@ int fcdb__store_open(fcdb__store **out, const char *path, unsigned flags,
 			return FCDB_OK;
 		}
 	}
-	for (int tries = 0;; tries++) {
-		rc = store_open_new(&s, path, flags, map_size, max_readers);
-		if (rc != EJOURNAL)
-			break;
-		rc = tries < 3 ? journal_undo_waiting(path)
-		               : fcdb__error_set(FCDB_EIO, NULL, 0, "%s: an "
-		                                 "interrupted import's journal "
-		                                 "keeps coming back", path);
+	rc = store_open_new(&s, path, flags, map_size, max_readers);
+	if (rc == EJOURNAL) {
+		/* not under the registry's lock: it may wait for others */
+		pthread_mutex_unlock(&registry_lock);
+		rc = tries++ < 3 ? journal_undo_waiting(path)
+		                 : fcdb__error_set(FCDB_EIO, NULL, 0, "%s: an "
+		                                   "interrupted import's journal "
+		                                   "keeps coming back", path);
 		if (rc)
-			break;
+			return rc;
+		goto again;
 	}
 	if (rc == 0) {
 		if (stat(path, &st) == 0) {
@@ -1090,6 +1095,16 @@ void fcdb__store_read_end(fcdb__store *s, fcdb__txn *t)
 
 /* ---- write transactions ---- */
 
+static void shards_unlock(fcdb__store *s, unsigned shard, int all)
+{
+	if (!all) {
+		pthread_rwlock_unlock(&s->remap[shard].lock);
+		return;
+	}
+	for (int i = SHARDS - 1; i >= 0; i--)
+		pthread_rwlock_unlock(&s->remap[i].lock);
+}
+
 static int store_write(fcdb__store *s, fcdb__write_fn body, void *ctx,
                        int *committed)
 {
@@ -1107,10 +1122,26 @@ static int store_write(fcdb__store *s, fcdb__write_fn body, void *ctx,
 	t.chunk = NULL;
 	t.shard = my_shard();
 	for (;;) {
-		pthread_rwlock_rdlock(&s->remap[t.shard].lock);
+		/* after an undo, alone until the ids pass it (steps_undo) */
+		int alone = 0;
+
+		if (s->undo_hw) {
+			MDB_envinfo info;
+
+			if (mdb_env_info(s->env, &info) == 0 &&
+			    info.me_last_txnid < s->undo_hw)
+				alone = 1;
+			else
+				s->undo_hw = 0;
+		}
+		if (alone)
+			for (int i = 0; i < SHARDS; i++)
+				pthread_rwlock_wrlock(&s->remap[i].lock);
+		else
+			pthread_rwlock_rdlock(&s->remap[t.shard].lock);
 		rc = mdb_txn_begin(s->env, NULL, 0, &t.txn);
 		if (rc) {
-			pthread_rwlock_unlock(&s->remap[t.shard].lock);
+			shards_unlock(s, t.shard, alone);
 			if (rc == MDB_MAP_RESIZED && tries++ < 8) {
 				rc = remap(s, 0);
 				if (rc)
@@ -1150,7 +1181,7 @@ static int store_write(fcdb__store *s, fcdb__write_fn body, void *ctx,
 		} else if (t.txn) {
 			mdb_txn_abort(t.txn);
 		}
-		pthread_rwlock_unlock(&s->remap[t.shard].lock);
+		shards_unlock(s, t.shard, alone);
 		if (rc == FCDB__EMAPFULL && tries++ < 40) {
 			rc = remap(s, 1);
 			if (rc)
@@ -1489,8 +1520,7 @@ static int journal_freed(fcdb__store *s, struct fcdb__chunk *c, size_t id)
 		return rc;
 	if (o.err)
 		return journal_error(s, o.err, "cannot write");
-	if (o.at != c->jend && !(s->flags & FCDB__STORE_NOSYNC) &&
-	    fdatasync(c->jfd) != 0)
+	if (o.at != c->jend && fdatasync(c->jfd) != 0)
 		return journal_error(s, errno, "cannot sync");
 	c->jend = o.at;
 	return FCDB_OK;
@@ -1499,49 +1529,66 @@ static int journal_freed(fcdb__store *s, struct fcdb__chunk *c, size_t id)
 /* Make the journal count: synced, then its header, synced. */
 static int journal_seal(fcdb__store *s, struct fcdb__chunk *c)
 {
-	int sync = !(s->flags & FCDB__STORE_NOSYNC);
-
 	char buf[sizeof(struct jhead)];
+	ssize_t n;
 
+	/* synced even on a NOSYNC store: a sealed header with entries
+	   missing would restore half a file after a power loss */
+	if (fdatasync(c->jfd) != 0)
+		return journal_error(s, errno, "cannot sync");
 	memcpy(c->head.magic, JOURNAL_MAGIC, sizeof(c->head.magic));
 	memcpy(buf, &c->head, sizeof(buf));
-	if ((sync && fdatasync(c->jfd) != 0) ||
-	    pwrite(c->jfd, buf, sizeof(buf), 0) != (ssize_t)sizeof(buf) ||
-	    (sync && (fdatasync(c->jfd) != 0 || sync_dir(s->jpath) != 0)))
-		return journal_error(s, errno ? errno : EIO, "cannot sync");
+	n = pwrite(c->jfd, buf, sizeof(buf), 0);
+	if (n != (ssize_t)sizeof(buf)) {
+		memset(c->head.magic, 0, sizeof(c->head.magic));
+		return journal_error(s, n < 0 ? errno : EIO, "cannot write");
+	}
+	if (fdatasync(c->jfd) != 0 || sync_dir(s->jpath) != 0)
+		return journal_error(s, errno, "cannot sync");
 	return FCDB_OK;
 }
 
-/* Write every page of a journal back to the data file, from the end of
-   its header to its end or a torn entry. */
+/* Write every page of a journal back to the data file.  An entry whose
+   check fails is skipped: only a batch not yet synced can be torn, and
+   its pages were not yet overwritten (journal_freed syncs first).  0 or
+   an errno. */
 static int journal_apply(int dfd, int jfd, const struct jhead *h)
 {
 	size_t esize = sizeof(uint64_t) * 2 + h->psize;
 	char *e = malloc(esize);
 	off_t at = sizeof(*h);
 	uint64_t pg, check;
+	ssize_t n;
 	int err = 0;
 
 	if (!e)
 		return ENOMEM;
-	while (!err && pread(jfd, e, esize, at) == (ssize_t)esize) {
+	while (!err && (n = pread(jfd, e, esize, at)) == (ssize_t)esize) {
 		memcpy(&pg, e, sizeof(pg));
 		memcpy(&check, e + sizeof(pg) + h->psize, sizeof(check));
-		if (check != entry_check(pg, e + sizeof(pg), h->psize))
-			break;
-		if (pwrite(dfd, e + sizeof(pg), h->psize,
+		if (check == entry_check(pg, e + sizeof(pg), h->psize) &&
+		    pwrite(dfd, e + sizeof(pg), h->psize,
 		           (off_t)(pg * h->psize)) != (ssize_t)h->psize)
 			err = errno ? errno : EIO;
 		at += (off_t)esize;
 	}
+	if (!err && n < 0)
+		err = errno;
 	free(e);
 	return err;
 }
 
 static void journal_drop(fcdb__store *s, struct fcdb__chunk *c)
 {
+	static const char zero[8];
+
 	if (c->jfd < 0)
 		return;
+	/* unsealed first: a journal that outlives its import (a failed
+	   unlink, a directory not yet synced) must never be applied */
+	if (c->head.magic[0] &&
+	    pwrite(c->jfd, zero, sizeof(zero), 0) == sizeof(zero))
+		fdatasync(c->jfd);
 	close(c->jfd);
 	c->jfd = -1;
 	if (unlink(s->jpath) == 0 && c->head.magic[0] &&
@@ -1549,40 +1596,82 @@ static void journal_drop(fcdb__store *s, struct fcdb__chunk *c)
 		sync_dir(s->jpath);
 }
 
+/* LMDB's meta page: after the 16-byte page header, magic, version,
+   address, map size, two 48-byte database records, the last page, then
+   the id of the transaction that wrote it. */
+#define META_TXNID_AT (16 + 4 + 4 + 8 + 8 + 2 * 48 + 8)
+
+/* The lock file's copy of the last transaction id, set from `was` (the
+   newest meta page's before an undo) to `now`.  Another process may be
+   waiting to join the lock file as it is (LMDB initialises it only when
+   it is alone), so it must name the restored meta page.  Both places
+   LMDB versions keep it are tried; only the one holding `was` is set. */
+static void lock_txnid_set(int lockfd, uint64_t was, uint64_t now)
+{
+	const off_t at[2] = { 8, (8 + sizeof(pthread_mutex_t) + 7) / 8 * 8 };
+	uint64_t v[2];
+	uint32_t magic;
+
+	if (pread(lockfd, &magic, sizeof(magic), 0) != sizeof(magic) ||
+	    magic != 0xBEEFC0DEu ||
+	    pread(lockfd, &v[0], sizeof(v[0]), at[0]) != sizeof(v[0]) ||
+	    pread(lockfd, &v[1], sizeof(v[1]), at[1]) != sizeof(v[1]))
+		return; /* not initialised: the next opener initialises it */
+	for (int i = 0; i < 2; i++)
+		if (v[i] == was && v[1 - i] != was &&
+		    pwrite(lockfd, &now, sizeof(now), at[i]) == sizeof(now))
+			return;
+}
+
+static uint64_t meta_txnid(int dfd, uint32_t psize, int slot)
+{
+	uint64_t id = 0;
+
+	if (pread(dfd, &id, sizeof(id), (off_t)slot * psize + META_TXNID_AT) !=
+	    sizeof(id))
+		return 0;
+	return id;
+}
+
 /*
- * Undo an interrupted import: `real` the data file, `jpath` its journal.
- * The caller holds the lock file's byte 0 write-locked and has the store
- * open nowhere, so no process maps it.  An unsealed journal means no step
- * committed: it is only removed.  FCDB_OK (nothing left to undo) or
- * FCDB_EIO.
+ * Undo an interrupted import: `real` the data file, `jpath` its journal,
+ * `lockfd` its lock file, byte 0 write-locked by the caller, who has the
+ * store open nowhere: no process maps it.  An unsealed journal means no
+ * step was committed: it is only removed.  FCDB_OK (nothing left to
+ * undo), FCDB_EIO or FCDB_ECORRUPT (the journal of another file).
  */
-static int journal_undo(const char *path, const char *real, const char *jpath)
+static int journal_undo(const char *path, const char *real, const char *jpath,
+                        int lockfd)
 {
 	struct jhead h;
 	struct stat st;
+	uint64_t was;
+	ssize_t n;
 	int jfd, dfd = -1, e = 0;
 
 	jfd = open(jpath, O_RDONLY | O_CLOEXEC);
-	if (jfd < 0)
-		return errno == ENOENT ? FCDB_OK
-		                       : fcdb__error_set(FCDB_EIO, NULL, errno,
-		                                         "%s: cannot read the "
-		                                         "interrupted import's "
-		                                         "journal %s: %s", path,
-		                                         jpath, strerror(errno));
-	if (pread(jfd, &h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
+	if (jfd < 0) {
+		if (errno == ENOENT)
+			return FCDB_OK;
+		e = errno;
+		goto fail;
+	}
+	n = pread(jfd, &h, sizeof(h), 0);
+	if (n < 0) {
+		e = errno;
+		goto fail;
+	}
+	if (n != (ssize_t)sizeof(h) ||
 	    memcmp(h.magic, JOURNAL_MAGIC, sizeof(h.magic)) != 0)
 		goto drop; /* unsealed: no step was committed */
 	dfd = open(real, O_RDWR | O_CLOEXEC);
-	if (dfd < 0) {
+	if (dfd < 0 || fstat(dfd, &st) != 0) {
 		e = errno;
 		goto fail;
 	}
-	if (fstat(dfd, &st) != 0) {
-		e = errno;
-		goto fail;
-	}
-	if ((uint64_t)st.st_dev != h.dev || (uint64_t)st.st_ino != h.ino) {
+	/* the inode, not the device: device numbers can change between
+	   boots (LVM, btrfs), a store replaced by a copy has a new inode */
+	if ((uint64_t)st.st_ino != h.ino) {
 		close(jfd);
 		close(dfd);
 		return fcdb__error_set(FCDB_ECORRUPT, NULL, 0, "%s: %s is the "
@@ -1595,6 +1684,9 @@ static int journal_undo(const char *path, const char *real, const char *jpath)
 		e = EINVAL;
 		goto fail;
 	}
+	was = meta_txnid(dfd, h.psize, 0);
+	if (meta_txnid(dfd, h.psize, 1) > was)
+		was = meta_txnid(dfd, h.psize, 1);
 	e = journal_apply(dfd, jfd, &h);
 	if (!e && (uint64_t)st.st_size > h.keep &&
 	    ftruncate(dfd, (off_t)h.keep) != 0)
@@ -1603,6 +1695,7 @@ static int journal_undo(const char *path, const char *real, const char *jpath)
 		e = errno;
 	if (e)
 		goto fail;
+	lock_txnid_set(lockfd, was, h.txnid);
 drop:
 	close(jfd);
 	if (dfd >= 0)
@@ -1614,7 +1707,8 @@ drop:
 	sync_dir(jpath);
 	return FCDB_OK;
 fail:
-	close(jfd);
+	if (jfd >= 0)
+		close(jfd);
 	if (dfd >= 0)
 		close(dfd);
 	return fcdb__error_set(FCDB_EIO, NULL, e, "%s: an import was "
@@ -1628,7 +1722,7 @@ fail:
  * A shared open found a journal: the process that wrote it is gone (it
  * had the store to itself, and this open got in).  Wait until nobody has
  * the store open, then undo.  Every open checks, so the others that got
- * in close too.
+ * in close too; one that finds the journal gone has nothing to do.
  */
 static int journal_undo_waiting(const char *path)
 {
@@ -1651,15 +1745,22 @@ static int journal_undo_waiting(const char *path)
 	fl.l_whence = SEEK_SET;
 	fl.l_start = 0;
 	fl.l_len = 1;
-	while ((rc = fcntl(fd, F_SETLKW, &fl)) != 0 && errno == EINTR)
-		;
-	if (rc != 0) {
-		rc = fcdb__error_set(FCDB_EIO, NULL, errno, "cannot lock %s: %s",
-		                     lock, strerror(errno));
-		close(fd);
-		return rc;
+	while ((rc = fcntl(fd, F_SETLK, &fl)) != 0) {
+		struct timespec ts = { 0, 10 * 1000000L };
+
+		if (errno != EAGAIN && errno != EACCES && errno != EINTR) {
+			rc = fcdb__error_set(FCDB_EIO, NULL, errno, "cannot lock "
+			                     "%s: %s", lock, strerror(errno));
+			close(fd);
+			return rc;
+		}
+		if (access(jpath, F_OK) != 0) {
+			close(fd); /* undone by another opener */
+			return FCDB_OK;
+		}
+		nanosleep(&ts, NULL);
 	}
-	rc = journal_undo(path, real, jpath);
+	rc = journal_undo(path, real, jpath, fd);
 	close(fd); /* and the lock with it */
 	return rc;
 }
@@ -1742,10 +1843,10 @@ static int step_commit(fcdb__txn *t)
 		return FCDB__EMAPFULL;
 	if (rc)
 		return lmdb_error(rc, "committing a step of the import");
+	c->steps++; /* committed: from here on only an undo takes it back */
 	rc = journal_freed(s, c, id);
 	if (rc)
 		return rc;
-	c->steps++;
 	c->records = 0;
 	c->bytes = 0;
 	if (t->has_marks)
@@ -1811,6 +1912,13 @@ static int steps_undo(fcdb__store *s, struct fcdb__chunk *c, fcdb__txn *t)
 	}
 	if (c->marks_kept && t->has_marks)
 		mdb_dbi_close(s->env, t->marks);
+	/* LMDB caches the oldest reader's transaction id (me_pgoldest) and
+	   trusts it while it is above the free-list entry it looks at: it
+	   may now be above transactions to come, whose freed pages a reader
+	   could still use.  Until the ids pass it, each write runs with no
+	   reader of this process in flight (store_write); no other process
+	   has the store. */
+	s->undo_hw = info.me_last_txnid + 1;
 	journal_drop(s, c);
 	bounds_refresh(s, 0);
 	return FCDB_OK;
