@@ -152,8 +152,9 @@ const struct cli_command cmd_import = {
 	"an error names the record (line or array index) and the field.  On a\n"
 	"terminal, an import longer than a second shows its progress on\n"
 	"stderr.  Creates a missing store.  When no other process has the\n"
-	"store open, the import has it to itself (its memory then stays\n"
-	"flat; other commands wait); else it shares it.\n",
+	"store open, the import has it to itself: it commits in steps, its\n"
+	"memory stays flat, an undo journal (PATH-journal) keeps it all or\n"
+	"nothing, other commands wait; else it shares the store.\n",
 	.max_args = 1,
 	.options = options,
 	.run = run,
