@@ -105,8 +105,6 @@ struct fcdb__store {
 	uint64_t excl_size; /* the file's size when opened exclusively */
 	int excl_truncated; /* ...was shorter than its pages: give it back */
 	off_t lock_txnid_at; /* LMDB's last txnid in the lock file, or 0 */
-	uint64_t undo_hw;  /* after an undo: writes below this txnid run
-	                      alone (see steps_undo) */
 	char jpath[PATH_MAX + 16]; /* the import's undo journal */
 	int opened;       /* mdb_env_open succeeded */
 	int broken;       /* a remap failed: LMDB's map is gone */
@@ -1095,15 +1093,6 @@ void fcdb__store_read_end(fcdb__store *s, fcdb__txn *t)
 
 /* ---- write transactions ---- */
 
-static void shards_unlock(fcdb__store *s, unsigned shard, int all)
-{
-	if (!all) {
-		pthread_rwlock_unlock(&s->remap[shard].lock);
-		return;
-	}
-	for (int i = SHARDS - 1; i >= 0; i--)
-		pthread_rwlock_unlock(&s->remap[i].lock);
-}
 
 static int store_write(fcdb__store *s, fcdb__write_fn body, void *ctx,
                        int *committed)
@@ -1122,26 +1111,10 @@ static int store_write(fcdb__store *s, fcdb__write_fn body, void *ctx,
 	t.chunk = NULL;
 	t.shard = my_shard();
 	for (;;) {
-		/* after an undo, alone until the ids pass it (steps_undo) */
-		int alone = 0;
-
-		if (s->undo_hw) {
-			MDB_envinfo info;
-
-			if (mdb_env_info(s->env, &info) == 0 &&
-			    info.me_last_txnid < s->undo_hw)
-				alone = 1;
-			else
-				s->undo_hw = 0;
-		}
-		if (alone)
-			for (int i = 0; i < SHARDS; i++)
-				pthread_rwlock_wrlock(&s->remap[i].lock);
-		else
-			pthread_rwlock_rdlock(&s->remap[t.shard].lock);
+		pthread_rwlock_rdlock(&s->remap[t.shard].lock);
 		rc = mdb_txn_begin(s->env, NULL, 0, &t.txn);
 		if (rc) {
-			shards_unlock(s, t.shard, alone);
+			pthread_rwlock_unlock(&s->remap[t.shard].lock);
 			if (rc == MDB_MAP_RESIZED && tries++ < 8) {
 				rc = remap(s, 0);
 				if (rc)
@@ -1181,7 +1154,7 @@ static int store_write(fcdb__store *s, fcdb__write_fn body, void *ctx,
 		} else if (t.txn) {
 			mdb_txn_abort(t.txn);
 		}
-		shards_unlock(s, t.shard, alone);
+		pthread_rwlock_unlock(&s->remap[t.shard].lock);
 		if (rc == FCDB__EMAPFULL && tries++ < 40) {
 			rc = remap(s, 1);
 			if (rc)
@@ -1539,10 +1512,8 @@ static int journal_seal(fcdb__store *s, struct fcdb__chunk *c)
 	memcpy(c->head.magic, JOURNAL_MAGIC, sizeof(c->head.magic));
 	memcpy(buf, &c->head, sizeof(buf));
 	n = pwrite(c->jfd, buf, sizeof(buf), 0);
-	if (n != (ssize_t)sizeof(buf)) {
-		memset(c->head.magic, 0, sizeof(c->head.magic));
+	if (n != (ssize_t)sizeof(buf)) /* part may be there: unseal at drop */
 		return journal_error(s, n < 0 ? errno : EIO, "cannot write");
-	}
 	if (fdatasync(c->jfd) != 0 || sync_dir(s->jpath) != 0)
 		return journal_error(s, errno, "cannot sync");
 	return FCDB_OK;
@@ -1605,7 +1576,8 @@ static void journal_drop(fcdb__store *s, struct fcdb__chunk *c)
    newest meta page's before an undo) to `now`.  Another process may be
    waiting to join the lock file as it is (LMDB initialises it only when
    it is alone), so it must name the restored meta page.  Both places
-   LMDB versions keep it are tried; only the one holding `was` is set. */
+   LMDB versions keep it are tried; only the one holding `was` is set.
+   (In this process an undo keeps the id instead: see steps_undo.) */
 static void lock_txnid_set(int lockfd, uint64_t was, uint64_t now)
 {
 	const off_t at[2] = { 8, (8 + sizeof(pthread_mutex_t) + 7) / 8 * 8 };
@@ -1617,10 +1589,19 @@ static void lock_txnid_set(int lockfd, uint64_t was, uint64_t now)
 	    pread(lockfd, &v[0], sizeof(v[0]), at[0]) != sizeof(v[0]) ||
 	    pread(lockfd, &v[1], sizeof(v[1]), at[1]) != sizeof(v[1]))
 		return; /* not initialised: the next opener initialises it */
-	for (int i = 0; i < 2; i++)
-		if (v[i] == was && v[1 - i] != was &&
-		    pwrite(lockfd, &now, sizeof(now), at[i]) == sizeof(now))
-			return;
+	/* LMDB writes the meta page, then the lock file: a process killed
+	   between the two leaves it one behind */
+	for (uint64_t d = 0; d < 2 && was >= d; d++)
+		for (int i = 0; i < 2; i++)
+			if (v[i] == was - d && v[1 - i] != was - d &&
+			    pwrite(lockfd, &now, sizeof(now), at[i]) ==
+			    sizeof(now))
+				return;
+	/* not found: no opener may join it as it is (they see no LMDB
+	   lock file and fail; one that opens alone initialises it) */
+	magic = 0;
+	if (pwrite(lockfd, &magic, sizeof(magic), 0) != sizeof(magic))
+		return;
 }
 
 static uint64_t meta_txnid(int dfd, uint32_t psize, int slot)
@@ -1718,51 +1699,78 @@ fail:
 	                       strerror(e), jpath);
 }
 
+/* This process has the store at `path` open already (a registry entry);
+   the caller holds registry_lock. */
+static int registered(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0)
+		return 0;
+	for (fcdb__store *r = registry; r; r = r->next)
+		if (r->dev == st.st_dev && r->ino == st.st_ino &&
+		    r->pid == getpid())
+			return 1;
+	return 0;
+}
+
 /*
  * A shared open found a journal: the process that wrote it is gone (it
  * had the store to itself, and this open got in).  Wait until nobody has
  * the store open, then undo.  Every open checks, so the others that got
  * in close too; one that finds the journal gone has nothing to do.
+ * Each attempt runs under registry_lock, the wait between them not: POSIX
+ * locks belong to the process, so two threads must not undo at once, and
+ * closing our descriptor of the lock file would drop the locks of a
+ * handle another thread has opened meanwhile (then the store is open
+ * here, checked, and there is nothing to do).
  */
 static int journal_undo_waiting(const char *path)
 {
 	char real[PATH_MAX], lock[PATH_MAX + 8], jpath[PATH_MAX + 16];
 	struct flock fl;
-	int fd, rc;
+	int fd, rc, e;
 
 	resolve_store_path(path, real, sizeof(real));
 	snprintf(lock, sizeof(lock), "%s-lock", real);
 	snprintf(jpath, sizeof(jpath), "%s-journal", real);
-	fd = open(lock, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return fcdb__error_set(FCDB_EIO, NULL, errno, "%s: an import was "
-		                       "interrupted and this process cannot "
-		                       "undo it (%s: %s): open the store for "
-		                       "writing once", path, lock,
-		                       strerror(errno));
 	memset(&fl, 0, sizeof(fl));
 	fl.l_type = F_WRLCK;
 	fl.l_whence = SEEK_SET;
 	fl.l_start = 0;
 	fl.l_len = 1;
-	while ((rc = fcntl(fd, F_SETLK, &fl)) != 0) {
+	for (;;) {
 		struct timespec ts = { 0, 10 * 1000000L };
 
-		if (errno != EAGAIN && errno != EACCES && errno != EINTR) {
-			rc = fcdb__error_set(FCDB_EIO, NULL, errno, "cannot lock "
-			                     "%s: %s", lock, strerror(errno));
-			close(fd);
-			return rc;
-		}
-		if (access(jpath, F_OK) != 0) {
-			close(fd); /* undone by another opener */
+		pthread_mutex_lock(&registry_lock);
+		if (registered(path) || access(jpath, F_OK) != 0) {
+			pthread_mutex_unlock(&registry_lock);
 			return FCDB_OK;
 		}
+		fd = open(lock, O_RDWR | O_CLOEXEC);
+		if (fd < 0) {
+			e = errno;
+			pthread_mutex_unlock(&registry_lock);
+			return fcdb__error_set(FCDB_EIO, NULL, e, "%s: an import "
+			                       "was interrupted and this process "
+			                       "cannot undo it (%s: %s): open the "
+			                       "store for writing once", path, lock,
+			                       strerror(e));
+		}
+		if (fcntl(fd, F_SETLK, &fl) == 0) {
+			rc = journal_undo(path, real, jpath, fd);
+			close(fd); /* and the lock with it */
+			pthread_mutex_unlock(&registry_lock);
+			return rc;
+		}
+		e = errno;
+		close(fd);
+		pthread_mutex_unlock(&registry_lock);
+		if (e != EAGAIN && e != EACCES && e != EINTR)
+			return fcdb__error_set(FCDB_EIO, NULL, e, "cannot lock "
+			                       "%s: %s", lock, strerror(e));
 		nanosleep(&ts, NULL);
 	}
-	rc = journal_undo(path, real, jpath, fd);
-	close(fd); /* and the lock with it */
-	return rc;
 }
 
 /* Where this LMDB keeps the last transaction id in the lock file: after
@@ -1881,13 +1889,59 @@ int fcdb__txn_step(fcdb__txn *t, size_t bytes)
 	return step_commit(t);
 }
 
-/* Undo committed steps in place: the file as it was, and LMDB's id of
-   the last transaction in the lock file with it. */
+/* One more committed step: a mark in the scratch database (which the
+   undo takes away with the rest).  Its freed pages are journaled like
+   any step's.  The dbi it used, to close after the undo, in *dbi. */
+static int parity_step(fcdb__store *s, struct fcdb__chunk *c, MDB_dbi *dbi)
+{
+	uint64_t key = 0;
+	MDB_val k = { sizeof(key), &key }, v = { 0, "" };
+	MDB_txn *txn;
+	size_t id;
+	int rc;
+
+	rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+	if (rc)
+		return lmdb_error(rc, "undoing the import");
+	rc = mdb_dbi_open(txn, "fcdb-marks", MDB_CREATE, dbi);
+	if (rc == 0)
+		rc = mdb_put(txn, *dbi, &k, &v, 0);
+	if (rc) {
+		mdb_txn_abort(txn);
+		return lmdb_error(rc, "undoing the import");
+	}
+	id = mdb_txn_id(txn);
+	rc = mdb_txn_commit(txn);
+	if (rc)
+		return lmdb_error(rc, "undoing the import");
+	return journal_freed(s, c, id);
+}
+
+/*
+ * Undo committed steps in place: every page the journal holds is written
+ * back, so the file is byte for byte as it was.
+ *
+ * LMDB in this process (and in any process that joins the lock file
+ * without initialising it) goes on from its last transaction id, Tk, in
+ * the lock file: a reader takes meta page Tk % 2, a writer starts Tk + 1.
+ * Setting that id back to the first snapshot's, T0, would make LMDB's
+ * cached oldest reader (me_pgoldest, trusted while it is above the free
+ * list entry it looks at) run ahead of the transactions to come, and a
+ * write could reuse pages a reader still has.  So the id is left at Tk,
+ * and the steps' count made even first (parity_step): meta page Tk % 2
+ * is then the one holding T0 once restored, and every later id is above
+ * any LMDB has seen.  The meta pages say T0 and T0 - 1; LMDB names its
+ * transactions from the lock file while it is open, and from the meta
+ * pages when it opens alone.  If the extra step cannot be made, the lock
+ * file is set to T0 instead and the handle is broken: it must be
+ * reopened, with a fresh LMDB environment.
+ */
 static int steps_undo(fcdb__store *s, struct fcdb__chunk *c, fcdb__txn *t)
 {
 	MDB_envinfo info;
+	MDB_dbi extra = 0;
 	uint64_t now;
-	int dfd, e;
+	int dfd, e, odd, rewind = 0;
 
 	if (mdb_env_info(s->env, &info) || mdb_env_get_fd(s->env, &dfd) ||
 	    pread(s->excl_fd, &now, sizeof(now), s->lock_txnid_at) !=
@@ -1897,9 +1951,13 @@ static int steps_undo(fcdb__store *s, struct fcdb__chunk *c, fcdb__txn *t)
 		                       "not be undone in place; close the store "
 		                       "and open it again to undo it", s->path);
 	}
+	odd = (info.me_last_txnid - c->head.txnid) % 2 == 1;
+	if (odd && parity_step(s, c, &extra) != 0)
+		rewind = 1;
 	e = journal_apply(dfd, c->jfd, &c->head);
-	if (!e && pwrite(s->excl_fd, &c->head.txnid, sizeof(c->head.txnid),
-	                 s->lock_txnid_at) != sizeof(c->head.txnid))
+	if (!e && rewind &&
+	    pwrite(s->excl_fd, &c->head.txnid, sizeof(c->head.txnid),
+	           s->lock_txnid_at) != sizeof(c->head.txnid))
 		e = errno ? errno : EIO;
 	if (!e && !(s->flags & FCDB__STORE_NOSYNC) && fdatasync(dfd) != 0)
 		e = errno;
@@ -1912,15 +1970,16 @@ static int steps_undo(fcdb__store *s, struct fcdb__chunk *c, fcdb__txn *t)
 	}
 	if (c->marks_kept && t->has_marks)
 		mdb_dbi_close(s->env, t->marks);
-	/* LMDB caches the oldest reader's transaction id (me_pgoldest) and
-	   trusts it while it is above the free-list entry it looks at: it
-	   may now be above transactions to come, whose freed pages a reader
-	   could still use.  Until the ids pass it, each write runs with no
-	   reader of this process in flight (store_write); no other process
-	   has the store. */
-	s->undo_hw = info.me_last_txnid + 1;
+	if (extra)
+		mdb_dbi_close(s->env, extra);
 	journal_drop(s, c);
 	bounds_refresh(s, 0);
+	if (rewind) {
+		s->broken = 1;
+		return fcdb__error_set(FCDB_EIO, NULL, 0, "%s: the import was "
+		                       "undone; close the store and open it "
+		                       "again to go on", s->path);
+	}
 	return FCDB_OK;
 }
 

@@ -17,6 +17,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,12 +85,36 @@ static void park_reader(const char *lock)
 		sleep(1);
 		_exit(0);
 	}
-	/* let it reach its wait before the undoer lets go */
-	{
-		struct timespec ts = { 0, 200 * 1000000L };
+	/* let it reach its wait (a "->" line of /proc/locks) before the
+	   undoer lets go */
+	for (int i = 0; i < 400; i++) {
+		char line[256], pid_s[32];
+		struct timespec ts = { 0, 5 * 1000000L };
+		FILE *f = fopen("/proc/locks", "r");
+		int found = 0;
+
+		snprintf(pid_s, sizeof(pid_s), " %ld ", (long)pid);
+		while (f && fgets(line, sizeof(line), f))
+			if (strstr(line, "->") && strstr(line, pid_s))
+				found = 1;
+		if (f)
+			fclose(f);
+		if (found)
+			return;
+		nanosleep(&ts, NULL);
+	}
+}
+
+static _Thread_local int slow_journal_reads; /* ms a read, this thread */
+
+ssize_t pread(int fd, void *buf, size_t n, off_t at)
+{
+	if (slow_journal_reads && is_journal_fd(fd)) {
+		struct timespec ts = { 0, slow_journal_reads * 1000000L };
 
 		nanosleep(&ts, NULL);
 	}
+	return syscall(SYS_pread64, fd, buf, n, at);
 }
 
 static char parked_lock[512]; /* until the undoer lets go of it */
@@ -320,15 +345,106 @@ static void test_a_waiter_at_the_undo_sees_the_store_as_it_was(void **state)
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFSIGNALED(status));
-	assert_int_equal(access(jpath, F_OK), 0);
+	{
+		char *j = tu_slurp(jpath, NULL); /* sealed: steps committed */
+
+		assert_int_equal(memcmp(j, "fcdbUND1", 8), 0);
+		free(j);
+	}
 	park_a_reader = 1;
 	db = open_store(0);
 	assert_int_equal(park_a_reader, 0); /* the reader was parked */
 	assert_int_equal(count(db), 299);
 	fcdb_close(db);
-	while (wait(&status) > 0)
-		;
+	pid = wait(&status); /* the parked reader got its lock and left */
+	assert_true(pid > 0);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	assert_same_file(before, blen);
+	free(before);
+}
+
+/* In a child: an exclusive import killed after three steps. */
+static void killed_import(void)
+{
+	int status;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct mem m = corpus(5000, STEPPED);
+		fcdb *mine;
+
+		m.die_after = m.len * 97 / 100;
+		mine = open_store(FCDB_OPEN_EXCLUSIVE);
+		import(mine, &m);
+		_exit(3);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+}
+
+struct opener {
+	pthread_barrier_t *go;
+	uint64_t victim; /* the corpus function it deletes once open */
+	int slow;        /* ms each of its reads of a journal takes */
+	int rc;
+	fcdb *db;
+};
+
+static void *open_after_barrier(void *arg)
+{
+	struct opener *o = arg;
+	fcdb_options opts;
+	char name[128];
+
+	fcdb_options_init(&opts);
+	opts.region = REGION;
+	opts.account_id = ACCOUNT;
+	slow_journal_reads = o->slow;
+	pthread_barrier_wait(o->go);
+	o->rc = fcdb_open(&o->db, sb.store, &opts);
+	if (o->rc == 0) {
+		corpus_name(name, 7, o->victim);
+		o->rc = fcdb_function_delete(o->db, name, NULL);
+	}
+	return NULL;
+}
+
+/* Two threads open the store at once after an interrupted import (they
+   read journals slowly, one slower) and each deletes a function as soon
+   as it has it:
+   one undoes the import, the other waits and then shares the handle, so
+   no undo runs over a deletion, and both stay. */
+static void test_two_threads_open_after_an_interrupted_import(void **state)
+{
+	struct opener a = { 0 }, b = { 0 };
+	pthread_barrier_t go;
+	pthread_t ta, tb;
+	char *before;
+	size_t blen;
+	fcdb *db;
+
+	(void)state;
+	before = base_store(&blen);
+	killed_import();
+	pthread_barrier_init(&go, NULL, 2);
+	a.go = b.go = &go;
+	a.victim = 20;
+	b.victim = 30;
+	a.slow = 1; /* both slow enough to meet, b slower */
+	b.slow = 5;
+	assert_int_equal(pthread_create(&ta, NULL, open_after_barrier, &a), 0);
+	assert_int_equal(pthread_create(&tb, NULL, open_after_barrier, &b), 0);
+	pthread_join(ta, NULL);
+	pthread_join(tb, NULL);
+	pthread_barrier_destroy(&go);
+	assert_int_equal(a.rc, 0);
+	assert_int_equal(b.rc, 0);
+	fcdb_close(a.db);
+	fcdb_close(b.db);
+	db = open_store(0);
+	assert_int_equal(count(db), 297);
+	fcdb_close(db);
 	free(before);
 }
 
@@ -339,6 +455,9 @@ int main(void)
 			test_journal_sync_fails_after_a_step, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_a_waiter_at_the_undo_sees_the_store_as_it_was,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_two_threads_open_after_an_interrupted_import,
 			setup, teardown),
 	};
 
