@@ -410,22 +410,19 @@ static void assert_same_file(const char *before, size_t blen)
 	free(after);
 }
 
-/* Refused imports and dry runs on an exclusive store leave the file
-   byte for byte as it was, though the write map reuses free pages. */
-static void test_refused_import_leaves_every_byte(void **state)
+/* A store of 1,750 functions with free pages (half of the first 500
+   deleted); returns its bytes, their count in *blen. */
+static char *store_with_free_pages(size_t *blen)
 {
-	struct mem base = corpus(0, 2000), more = corpus(5000, 600);
+	struct mem base = corpus(0, 2000);
 	fcdb_list_options lo;
 	fcdb_list *list = NULL;
-	char token[512] = "", *before;
-	size_t blen, i;
+	char token[512] = "";
 	fcdb *db;
 
-	(void)state;
 	db = open_store(FCDB_OPEN_NOSYNC);
 	if (import(db, &base, FCDB_IMPORT_CREATE, 0, 0, NULL))
 		fail_msg("import: %s", fcdb_error_last()->message);
-	/* free pages for the next transaction to reuse */
 	for (int page = 0; page < 5; page++) {
 		fcdb_list_options_init(&lo);
 		lo.limit = 100;
@@ -433,14 +430,29 @@ static void test_refused_import_leaves_every_byte(void **state)
 		assert_int_equal(fcdb_function_list(db, &list, &lo), 0);
 		assert_int_equal(fcdb_list_count(list), 100);
 		snprintf(token, sizeof(token), "%s", fcdb_list_next_token(list));
-		for (i = 0; i < fcdb_list_count(list); i += 2)
+		for (size_t i = 0; i < fcdb_list_count(list); i += 2)
 			assert_int_equal(fcdb_function_delete(db,
 			                 fcdb_function_name(fcdb_list_at(list, i)),
 			                 NULL), 0);
 		fcdb_list_free(list);
 	}
 	fcdb_close(db);
-	before = slurp_store(&blen);
+	free(base.data);
+	return slurp_store(blen);
+}
+
+/* Refused imports and dry runs on an exclusive store leave the file
+   byte for byte as it was, though the write map reuses free pages. */
+static void test_refused_import_leaves_every_byte(void **state)
+{
+	struct mem more = corpus(5000, 600);
+	char *before;
+	size_t blen;
+	fcdb *db;
+
+	(void)state;
+	/* free pages for the next transaction to reuse */
+	before = store_with_free_pages(&blen);
 
 	/* a bad record after 600 good ones */
 	db = open_store(FCDB_OPEN_EXCLUSIVE);
@@ -484,7 +496,6 @@ static void test_refused_import_leaves_every_byte(void **state)
 	assert_int_equal(count(db), 2000 - 250 + 600);
 	fcdb_close(db);
 	free(before);
-	free(base.data);
 	free(more.data);
 }
 
@@ -495,36 +506,6 @@ static void test_refused_import_leaves_every_byte(void **state)
 static void journal_path(char *out, size_t cap)
 {
 	snprintf(out, cap, "%s-journal", sb.store);
-}
-
-/* A store of 1,750 functions with free pages (half of 500 deleted), its
-   bytes in *before. */
-static char *store_with_free_pages(size_t *blen)
-{
-	struct mem base = corpus(0, 2000);
-	fcdb_list_options lo;
-	fcdb_list *list = NULL;
-	char token[512] = "";
-	fcdb *db;
-
-	db = open_store(FCDB_OPEN_NOSYNC);
-	if (import(db, &base, FCDB_IMPORT_CREATE, 0, 0, NULL))
-		fail_msg("import: %s", fcdb_error_last()->message);
-	for (int page = 0; page < 5; page++) {
-		fcdb_list_options_init(&lo);
-		lo.limit = 100;
-		lo.next_token = token[0] ? token : NULL;
-		assert_int_equal(fcdb_function_list(db, &list, &lo), 0);
-		snprintf(token, sizeof(token), "%s", fcdb_list_next_token(list));
-		for (size_t i = 0; i < fcdb_list_count(list); i += 2)
-			assert_int_equal(fcdb_function_delete(db,
-			                 fcdb_function_name(fcdb_list_at(list, i)),
-			                 NULL), 0);
-		fcdb_list_free(list);
-	}
-	fcdb_close(db);
-	free(base.data);
-	return slurp_store(blen);
 }
 
 static void check_ok(void *ctx, const char *name, const char *phase,

@@ -318,51 +318,6 @@ static void test_journal_sync_fails_after_a_step(void **state)
 	free(more.data);
 }
 
-/* An import killed after three steps; the next open undoes it while
-   another process waits for the lock file; that open then joins the lock
-   file as the waiter leaves it, and must read the restored store. */
-static void test_a_waiter_at_the_undo_sees_the_store_as_it_was(void **state)
-{
-	char jpath[400], *before;
-	size_t blen;
-	int status;
-	pid_t pid;
-	fcdb *db;
-
-	(void)state;
-	before = base_store(&blen);
-	snprintf(jpath, sizeof(jpath), "%s-journal", sb.store);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		struct mem m = corpus(5000, STEPPED);
-		fcdb *mine;
-
-		m.die_after = m.len * 97 / 100;
-		mine = open_store(FCDB_OPEN_EXCLUSIVE);
-		import(mine, &m);
-		_exit(3);
-	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFSIGNALED(status));
-	{
-		char *j = tu_slurp(jpath, NULL); /* sealed: steps committed */
-
-		assert_int_equal(memcmp(j, "fcdbUND1", 8), 0);
-		free(j);
-	}
-	park_a_reader = 1;
-	db = open_store(0);
-	assert_int_equal(park_a_reader, 0); /* the reader was parked */
-	assert_int_equal(count(db), 299);
-	fcdb_close(db);
-	pid = wait(&status); /* the parked reader got its lock and left */
-	assert_true(pid > 0);
-	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	assert_same_file(before, blen);
-	free(before);
-}
-
 /* In a child: an exclusive import killed after three steps. */
 static void killed_import(void)
 {
@@ -381,6 +336,39 @@ static void killed_import(void)
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFSIGNALED(status));
+}
+
+/* An import killed after three steps; the next open undoes it while
+   another process waits for the lock file; that open then joins the lock
+   file as the waiter leaves it, and must read the restored store. */
+static void test_a_waiter_at_the_undo_sees_the_store_as_it_was(void **state)
+{
+	char jpath[400], *before;
+	size_t blen;
+	int status;
+	pid_t pid;
+	fcdb *db;
+
+	(void)state;
+	before = base_store(&blen);
+	snprintf(jpath, sizeof(jpath), "%s-journal", sb.store);
+	killed_import();
+	{
+		char *j = tu_slurp(jpath, NULL); /* sealed: steps committed */
+
+		assert_int_equal(memcmp(j, "fcdbUND1", 8), 0);
+		free(j);
+	}
+	park_a_reader = 1;
+	db = open_store(0);
+	assert_int_equal(park_a_reader, 0); /* the reader was parked */
+	assert_int_equal(count(db), 299);
+	fcdb_close(db);
+	pid = wait(&status); /* the parked reader got its lock and left */
+	assert_true(pid > 0);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_same_file(before, blen);
+	free(before);
 }
 
 struct opener {
